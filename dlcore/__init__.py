@@ -1,0 +1,65 @@
+"""dlcore: a compact, readable re-implementation of the part of PyTorch a first course uses.
+
+`import dlcore as torch` runs the course's PyTorch code: tensors over storages, dtypes, math,
+indexing, printing. Every op is defined once, in `dlcore/ops/`, as a function and a method.
+"""
+import warnings as _warnings
+
+__version__ = "0.1.0"
+
+from . import _dtype
+from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types,  # noqa: F401
+                     float16, float32, float64, uint8, int8, int16, int32, int64)
+from ._device import device  # noqa: F401
+from ._size import Size  # noqa: F401
+from ._storage import Storage  # noqa: F401
+from ._tensor import Tensor, TYPED_CLASSES as _TYPED_CLASSES
+from ._tensor_str import set_printoptions  # noqa: F401
+from . import ops as _ops
+from .ops import _registry, pointwise as _pointwise, indexing as _indexing
+
+bool = _dtype.bool_
+half, float, double = float16, float32, float64
+short, int, long = int16, int32, int64
+
+for _d, _cls in _TYPED_CLASSES.items():
+    globals()[_cls.__name__] = _cls
+del _d, _cls
+
+_registry.install(Tensor, globals())
+_pointwise._install_operators(Tensor)
+_indexing._install_indexing(Tensor)
+
+# NumPy warns on overflow, division by zero and invalid values; PyTorch silently returns
+# inf/nan. Silence those warnings only where dlcore's own code raised them.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"dlcore(\.|$)")
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_storage(obj):
+    return isinstance(obj, Storage)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def numel(input):
+    return input.numel()
+
+
+_num_threads = [1]
+
+
+def set_num_threads(n):
+    """Threads for intra-op parallelism. NumPy's BLAS decides its own; recorded for the API."""
+    if not isinstance(n, int) or n <= 0:
+        raise RuntimeError(f"set_num_threads expects a positive integer, got {n!r}")
+    _num_threads[0] = n
+
+
+def get_num_threads():
+    return _num_threads[0]

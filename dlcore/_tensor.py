@@ -1,0 +1,403 @@
+"""Tensor: a window (size, stride, offset) on a Storage, kept as one NumPy view built once.
+
+A tensor holds `_data`, a NumPy array that views its storage's memory with the tensor's own
+shape and strides. Size, stride and offset are read from it, never stored twice. Every op
+turns `_data` into a new array with one vectorised NumPy call and wraps the result.
+"""
+import numpy as np
+
+from . import _dtype
+from ._device import CPU, _as_device
+from ._size import Size, _fast_size
+from ._storage import Storage, _storage_for
+
+__all__ = ["Tensor"]
+
+
+class _TensorMeta(type):
+    """Lets `isinstance(x, dlcore.FloatTensor)` test the dtype, as PyTorch's typed classes do."""
+
+
+class Tensor(metaclass=_TensorMeta):
+    """A multi-dimensional array over a Storage. `dlcore.Tensor(...)` builds a float32 tensor."""
+
+    __slots__ = ("_data", "_storage", "requires_grad", "grad", "grad_fn", "__weakref__")
+
+    def __new__(cls, *args, device=None):
+        return _legacy_new(_dtype.float32, args, device)
+
+    # -- metadata -----------------------------------------------------------------------------
+    @property
+    def dtype(self):
+        return _dtype._FROM_NUMPY[self._data.dtype]
+
+    @property
+    def device(self):
+        return CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    @property
+    def shape(self):
+        return _fast_size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return _fast_size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    def stride(self, dim=None):
+        item = self._data.itemsize
+        strides = tuple(s // item for s in self._data.strides)
+        if dim is None:
+            return strides
+        return strides[_wrap_dim(dim, self._data.ndim)]
+
+    def storage(self):
+        """The Storage this tensor views; the same object for every view of it."""
+        s = self._storage
+        if s is None:
+            s = self._storage = _storage_for(self._data)
+        return s
+
+    untyped_storage = storage
+
+    def storage_offset(self):
+        return (_address(self._data) - _address(self.storage()._array)) // self._data.itemsize
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def data_ptr(self):
+        return _address(self._data)
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def T(self):
+        return self.permute(*reversed(range(self._data.ndim)))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    @property
+    def data(self):
+        return _view(self, self._data)
+
+    def is_contiguous(self, memory_format=None):
+        # PyTorch's rule: strides of size-1 dims don't matter, nor anything when empty (NumPy agrees)
+        return self._data.flags.c_contiguous
+
+    def contiguous(self, memory_format=None):
+        if self._data.flags.c_contiguous:
+            return self
+        return _wrap(np.ascontiguousarray(self._data))
+
+    def clone(self, memory_format=None):
+        return _wrap(self._data.copy(order="K" if _dense(self._data) else "C"))
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self):
+        return False
+
+    def is_signed(self):
+        return self.dtype.is_signed
+
+    def get_device(self):
+        return -1
+
+    # -- to Python and NumPy ------------------------------------------------------------------
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to "
+                               "Scalar")
+        return self._data.item() if self._data.ndim == 0 else self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def _scalar(self, kind):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return kind(self._data.reshape(()).item())
+
+    def __float__(self):
+        return self._scalar(float)
+
+    def __int__(self):
+        return self._scalar(int)
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {'no values' if self._data.size == 0 else 'more than one value'} is ambiguous")
+        return bool(self._data.reshape(()).item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1 or self._data.ndim:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.item())
+
+    def __complex__(self):
+        return self._scalar(complex)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def numpy(self, force=False):
+        """A NumPy array that shares this tensor's memory (write one, read the other)."""
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return self._data.view()
+
+    def __array__(self, dtype=None, copy=None):
+        if copy is False and dtype is not None and np.dtype(dtype) != self._data.dtype:
+            raise ValueError("converting this tensor to that dtype needs a copy")
+        a = self._data.view() if not copy else self._data.copy()
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        return array
+
+    def __dlpack__(self, *args, **kwargs):
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    # -- dtype and device conversions -------------------------------------------------------------
+    def to(self, *args, **kwargs):
+        """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other)`, with `dtype=`/`device=`/`copy=`."""
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        for a in args:
+            if isinstance(a, bool):
+                continue                      # non_blocking / copy given by position
+            if isinstance(a, _dtype.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, (str, int)) or type(a).__name__ == "device":
+                device = a
+            else:
+                raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+        if device is not None:
+            _as_device(device)
+        if dtype is None or dtype.np == self._data.dtype:
+            return _wrap(self._data.copy()) if copy else self
+        return _wrap(self._data.astype(dtype.np))
+
+    def type(self, dtype=None, non_blocking=False):
+        """With no argument, the typed name ('dlcore.FloatTensor'); otherwise a conversion."""
+        if dtype is None:
+            return f"dlcore.{self.dtype._typed_name}Tensor"
+        if isinstance(dtype, str):
+            name = dtype.rsplit(".", 1)[-1]
+            if not name.endswith("Tensor") or name[:-6] not in _dtype._BY_TYPED_NAME:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = _dtype._BY_TYPED_NAME[name[:-6]]
+        elif isinstance(dtype, _TypedTensorClass):
+            dtype = dtype._dtype
+        if not isinstance(dtype, _dtype.dtype):
+            raise TypeError(f"type() expects a dtype or a type name, got {dtype!r}")
+        return self.to(dtype)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None, non_blocking=False):
+        _as_device("cuda" if device is None else device)
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def byte(self):
+        return self.to(_dtype.uint8)
+
+    def char(self):
+        return self.to(_dtype.int8)
+
+    def short(self):
+        return self.to(_dtype.int16)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def bool(self):
+        return self.to(_dtype.bool_)
+
+    # -- printing -----------------------------------------------------------------------------
+    def __repr__(self, *, tensor_contents=None):
+        from ._tensor_str import _str
+        return _str(self, tensor_contents=tensor_contents)
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild, (self._data.copy(),))
+
+    def __hash__(self):
+        return id(self)
+
+    def __deepcopy__(self, memo):
+        return _wrap(self._data.copy())
+
+
+def _rebuild(array):
+    return _wrap(array)
+
+
+# -- construction helpers used by every op (no argument parsing on the hot path) -------------------
+_new = object.__new__
+
+
+def _wrap(array, storage=None):
+    """A new tensor over `array` (which the caller hands over)."""
+    t = _new(Tensor)
+    t._data = array
+    t._storage = storage
+    t.requires_grad = False
+    t.grad = None
+    t.grad_fn = None
+    return t
+
+
+def _view(base, array):
+    """A tensor over `array`, a view of `base`'s memory: it shares `base`'s Storage object."""
+    t = _new(Tensor)
+    t._data = array
+    s = base._storage
+    t._storage = s if s is not None else base.storage()
+    t.requires_grad = False
+    t.grad = None
+    t.grad_fn = None
+    return t
+
+
+def _as_strided_view(base, shape, strides, offset):
+    """A view of `base`'s storage with the given shape, strides and offset (all in elements)."""
+    storage = base.storage()
+    flat = storage._array
+    item = flat.itemsize
+    array = np.ndarray(shape, flat.dtype, flat, offset * item, tuple(s * item for s in strides))
+    t = _new(Tensor)
+    t._data = array
+    t._storage = storage
+    t.requires_grad = False
+    t.grad = None
+    t.grad_fn = None
+    return t
+
+
+def _address(array):
+    return array.__array_interface__["data"][0]
+
+
+def _dense(array):
+    """Whether the array's elements fill its memory span with no gaps (a permuted contiguous)."""
+    return array.flags.c_contiguous or array.flags.f_contiguous
+
+
+def _wrap_dim(dim, ndim):
+    """A dim in [-ndim, ndim) made non-negative, or PyTorch's IndexError."""
+    if not isinstance(dim, int):
+        dim = dim.__index__()
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim + n if dim < 0 else dim
+
+
+# -- typed classes: FloatTensor, DoubleTensor, ... ------------------------------------------------
+class _TypedTensorClass:
+    """`dlcore.FloatTensor([1, 2])` makes a float32 tensor; `isinstance(t, FloatTensor)` tests dtype."""
+
+    def __init__(self, dtype):
+        self._dtype = dtype
+        self.__name__ = self.__qualname__ = f"{dtype._typed_name}Tensor"
+
+    def __call__(self, *args, device=None):
+        return _legacy_new(self._dtype, args, device)
+
+    def __instancecheck__(self, obj):
+        return isinstance(obj, Tensor) and obj._data.dtype == self._dtype.np
+
+    def __repr__(self):
+        return f"<class 'dlcore.{self.__name__}'>"
+
+
+def _legacy_new(dtype, args, device):
+    """The old-style constructors: `Tensor()`, `Tensor(2, 3)`, `Tensor(Size)`, `Tensor([1, 2])`."""
+    _as_device(device)
+    if not args:
+        return _wrap(np.empty((0,), dtype.np))
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        if args[0]._data.dtype != dtype.np:
+            raise TypeError(f"expected {dtype._typed_name}Tensor but got {args[0].type()}")
+        return args[0]
+    if all(isinstance(a, int) and not isinstance(a, bool) for a in args) or (
+            len(args) == 1 and isinstance(args[0], Size)):
+        shape = tuple(args[0]) if isinstance(args[0], Size) else args
+        if any(s < 0 for s in shape):
+            raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: "
+                               f"{list(shape)}")
+        return _wrap(np.zeros(shape, dtype.np))
+    if len(args) == 1:
+        from .ops.creation import tensor
+        return tensor(args[0], dtype=dtype)
+    raise TypeError(f"{dtype._typed_name}Tensor() got an invalid combination of arguments: "
+                    f"{', '.join(type(a).__name__ for a in args)}")
+
+
+TYPED_CLASSES = {d: _TypedTensorClass(d) for d in _dtype.ALL_DTYPES}
