@@ -14,9 +14,11 @@ from ._device import device  # noqa: F401
 from ._size import Size  # noqa: F401
 from ._storage import Storage  # noqa: F401
 from ._tensor import Tensor, TYPED_CLASSES as _TYPED_CLASSES
-from ._tensor_str import set_printoptions  # noqa: F401
+from ._tensor_str import set_printoptions, get_printoptions, printoptions  # noqa: F401
 from . import ops as _ops
 from .ops import _registry, pointwise as _pointwise, indexing as _indexing
+from .ops import linalg as _linalg
+from .ops.reduction import return_types  # noqa: F401
 
 bool = _dtype.bool_
 half, float, double = float16, float32, float64
@@ -29,6 +31,7 @@ del _d, _cls
 _registry.install(Tensor, globals())
 _pointwise._install_operators(Tensor)
 _indexing._install_indexing(Tensor)
+_linalg._install_operators(Tensor)
 
 # NumPy warns on overflow, division by zero and invalid values; PyTorch silently returns
 # inf/nan. Silence those warnings only where dlcore's own code raised them.

@@ -1,1 +1,773 @@
-"""placeholder"""
+"""Reductions, scans and sorting: sum/mean/var, max/argmax, norm, all/any, cumsum, sort/topk/unique.
+
+Each op is one or two vectorised NumPy calls on the tensor's array; the result is wrapped fresh.
+Ops that give values *and* indices (`max(t, dim)`, `sort`, `topk`, ...) return a small named tuple
+printed like PyTorch's `torch.return_types.max(values=..., indices=...)`.
+
+dtype rules follow PyTorch: `sum`/`prod`/`cumsum` of integers or bools give int64; `mean`, `var`,
+`std`, `norm` want floating input; `max`, `sort`, ... keep the input's dtype. Float sums of small
+tensors accumulate in float64 (DESIGN.md, "Numbers").
+"""
+import builtins
+import operator
+import sys
+import types
+import warnings
+
+import numpy as np
+
+from .. import _dtype
+from ._common import Tensor, _check_tensor, _dims, _np_dtype, _wrap, _wrap_dim
+from ._registry import op
+from .pointwise import _finish, maximum, minimum
+
+# Below this many elements a float32 sum accumulates in float64: cheap, and closer to exact.
+_SMALL = 1 << 20
+
+
+# -- named-tuple results: dlcore.return_types.max, .sort, ... --------------------------------------
+return_types = types.ModuleType("dlcore.return_types",
+                                "The named tuples that ops returning several tensors give back.")
+sys.modules["dlcore.return_types"] = return_types       # so that pickling finds the classes
+
+
+class _ReturnType(tuple):
+    """A tuple whose items also have names (`r.values`, `r.indices`), like PyTorch's structseq."""
+
+    __slots__ = ()
+    _fields = ()
+
+    def __new__(cls, sequence):
+        sequence = tuple(sequence)
+        if len(sequence) != len(cls._fields):
+            raise TypeError(f"dlcore.return_types.{cls.__name__}() takes a "
+                            f"{len(cls._fields)}-sequence ({len(sequence)}-sequence given)")
+        return tuple.__new__(cls, sequence)
+
+    def __repr__(self):
+        fields = ",\n".join(f"{name}={value!r}" for name, value in zip(self._fields, self))
+        return f"dlcore.return_types.{type(self).__name__}(\n{fields})"
+
+    def __reduce__(self):
+        return type(self), (tuple(self),)
+
+
+def _return_type(name, fields=("values", "indices")):
+    namespace = {"__slots__": (), "_fields": fields, "n_fields": len(fields),
+                 "n_sequence_fields": len(fields), "n_unnamed_fields": 0,
+                 "__module__": "dlcore.return_types", "__qualname__": name}
+    for i, field in enumerate(fields):
+        namespace[field] = property(operator.itemgetter(i))
+    cls = type(name, (_ReturnType,), namespace)
+    setattr(return_types, name, cls)
+    return cls
+
+
+_MaxResult, _MinResult = _return_type("max"), _return_type("min")
+_MedianResult, _ModeResult = _return_type("median"), _return_type("mode")
+_KthvalueResult = _return_type("kthvalue")
+_SortResult, _TopkResult = _return_type("sort"), _return_type("topk")
+_CummaxResult, _CumminResult = _return_type("cummax"), _return_type("cummin")
+_AminmaxResult = _return_type("aminmax", ("min", "max"))
+
+
+# -- arguments: the input, dims, dtypes ------------------------------------------------------------
+def _input(input, fname):
+    """The array of the `input` tensor (PyTorch's TypeError when it is not a tensor)."""
+    try:
+        return input._data
+    except AttributeError:
+        _check_tensor(input, fname)
+        raise
+
+
+def _check_dim_type(dim, fname, what="int or tuple of ints", position=" (position 1)"):
+    if isinstance(dim, builtins.bool) or not hasattr(dim, "__index__"):
+        raise TypeError(f"{fname}(): argument 'dim'{position} must be {what}, not "
+                        f"{type(dim).__name__}")
+
+
+def _reduce_axes(x, dim, fname):
+    """The NumPy `axis` for reducing `x` over `dim`: an int, a tuple/list, or None (every dim).
+
+    PyTorch quirks kept: an empty tuple also reduces every dim, and a 0-d tensor accepts dim 0
+    or -1 (reducing nothing)."""
+    if dim is None:
+        return None
+    if isinstance(dim, (tuple, list)):
+        if not dim:
+            return None
+        for d in dim:
+            _check_dim_type(d, fname)
+        axes = _dims(dim, x.ndim)
+    else:
+        _check_dim_type(dim, fname)
+        axes = (_wrap_dim(dim, x.ndim),)
+    return axes if x.ndim else None
+
+
+def _one_dim(dim, ndim, fname, position=" (position 1)"):
+    """A single non-negative dim, for ops that reduce or scan along exactly one."""
+    _check_dim_type(dim, fname, "int", position)
+    return _wrap_dim(dim, ndim)
+
+
+def _count(shape, axes):
+    """How many elements each output element reduces."""
+    n = 1
+    for d in range(len(shape)) if axes is None else axes:
+        n *= shape[d]
+    return n
+
+
+def _accumulator(x):
+    """The dtype to sum a float array in: float64 when small (cheap, nearly exact), else its own
+    (float16 at least in float32)."""
+    return np.float64 if x.size < _SMALL else np.promote_types(x.dtype, np.float32)
+
+
+def _float_sum(x, axes, keepdim):
+    if keepdim:
+        return np.add.reduce(x, axes, dtype=_accumulator(x), keepdims=True)
+    return np.add.reduce(x, axes, dtype=_accumulator(x))     # (passing keepdims=False is slower)
+
+
+def _divide(total, count):
+    """total / count, where a count of 0 gives nan (or inf) without NumPy's warning, as PyTorch."""
+    if isinstance(count, int) and count > 0:
+        return total / count
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.true_divide(total, count)
+
+
+def _sum_dtype(x):
+    """PyTorch's result dtype of `sum`/`prod`/`cumsum`: integers and bools widen to int64."""
+    return np.dtype(np.int64) if x.dtype.kind in "biu" else x.dtype
+
+
+def _cast_to(x, dtype):
+    """`x` converted to the `dtype=` argument (PyTorch casts the input before reducing)."""
+    if dtype is None:
+        return x
+    return x.astype(_np_dtype(dtype), copy=False)
+
+
+def _result(r, np_dtype=None):
+    """A tensor over a NumPy result: C-contiguous (as PyTorch's results are), and a 0-d array
+    where NumPy gave a scalar. Copies only when the layout needs it."""
+    return _wrap(np.asarray(r, dtype=np_dtype, order="C"))
+
+
+def _typed_name(np_dtype):
+    return _dtype._FROM_NUMPY[np_dtype]._typed_name
+
+
+def _require_float(x, fname):
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{fname}(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {_typed_name(x.dtype)}")
+
+
+# -- sums and means --------------------------------------------------------------------------------
+@op
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """Sum over `dim` (an int, a tuple, or every dim). Integers and bools sum to int64."""
+    x = _cast_to(_input(input, "sum"), dtype)
+    axes = _reduce_axes(x, dim, "sum")
+    if x.dtype.kind == "f":
+        r = _float_sum(x, axes, keepdim)
+        result = x.dtype
+    else:
+        result = x.dtype if dtype is not None else np.dtype(np.int64)
+        r = np.add.reduce(x, axes, dtype=result, keepdims=keepdim)
+    return _finish(_result(r, result), out)
+
+
+@op
+def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """`sum` counting NaNs as zero."""
+    x = _input(input, "nansum")
+    if x.dtype.kind == "f":
+        input = _wrap(np.where(np.isnan(x), x.dtype.type(0), x))
+    return sum(input, dim, keepdim, dtype=dtype, out=out)
+
+
+@op
+def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """Arithmetic mean over `dim`; needs a floating input or `dtype=`. Empty input gives nan."""
+    x = _input(input, "mean")
+    if dtype is not None:
+        if _np_dtype(dtype).kind != "f":
+            raise RuntimeError("mean(): could not infer output dtype. Optional dtype must be "
+                               "either a floating point or complex dtype. Got: "
+                               f"{dtype._typed_name}")
+        x = x.astype(dtype.np, copy=False)
+    _require_float(x, "mean")
+    axes = _reduce_axes(x, dim, "mean")
+    r = _divide(_float_sum(x, axes, keepdim), _count(x.shape, axes))
+    return _finish(_result(r, x.dtype), out)
+
+
+@op
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """`mean` of the elements that are not NaN."""
+    x = _cast_to(_input(input, "nanmean"), dtype)
+    _require_float(x, "nanmean")
+    axes = _reduce_axes(x, dim, "nanmean")
+    nan = np.isnan(x)
+    total = _float_sum(np.where(nan, x.dtype.type(0), x), axes, keepdim)
+    r = _divide(total, np.add.reduce(~nan, axes, dtype=np.int64, keepdims=keepdim))
+    return _finish(_result(r, x.dtype), out)
+
+
+# -- variance and standard deviation ---------------------------------------------------------------
+def _correction(dim, unbiased, correction, fname):
+    """(dim, correction) from PyTorch's overloads: var(t, dim, unbiased), var(t, unbiased),
+    var(t, dim, correction=...). Bessel's correction (1) is the default."""
+    if isinstance(dim, builtins.bool):          # var(t, False): the old `unbiased` overload
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{fname}() received an invalid combination of arguments - got both "
+                        "'unbiased' and 'correction'")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return dim, correction
+
+
+def _variance(input, dim, keepdim, correction, fname):
+    """Variance (in the accumulation dtype) and the mean, both shaped as the result."""
+    x = _input(input, fname)
+    if x.dtype.kind != "f":
+        which = "var_mean" if fname in ("var_mean", "std_mean") else "std and var"
+        raise RuntimeError(f"{which} only support floating point and complex dtypes")
+    axes = _reduce_axes(x, dim, fname)
+    if x.ndim == 0:                     # as one element, so that NumPy gives arrays, not scalars
+        x, keepdim = x.reshape(1), False
+    n = _count(x.shape, axes)
+    mean = _divide(_float_sum(x, axes, True), n)
+    deviation = np.subtract(x, mean, dtype=mean.dtype)        # two passes: no cancellation
+    squares = np.multiply(deviation, deviation, out=deviation)
+    dof = n - correction
+    if dof <= 0:
+        warnings.warn(f"{fname}(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
+    var = _divide(np.add.reduce(squares, axes, keepdims=keepdim), builtins.max(0, dof))
+    var = np.asarray(var)
+    return var, mean.reshape(var.shape), x.dtype
+
+
+@op
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    """Variance over `dim`, dividing by N - correction (N - 1 unless `unbiased=False`)."""
+    dim, correction = _correction(dim, unbiased, correction, "var")
+    v, _, dtype = _variance(input, dim, keepdim, correction, "var")
+    return _finish(_result(v, dtype), out)
+
+
+@op
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    """Standard deviation over `dim`: the square root of `var`."""
+    dim, correction = _correction(dim, unbiased, correction, "std")
+    v, _, dtype = _variance(input, dim, keepdim, correction, "std")
+    return _finish(_result(np.sqrt(v), dtype), out)
+
+
+@op(method=False)
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """The tuple (var, mean), computed in one pass over the data's mean."""
+    dim, correction = _correction(dim, unbiased, correction, "var_mean")
+    v, m, dtype = _variance(input, dim, keepdim, correction, "var_mean")
+    return _result(v, dtype), _result(m, dtype)
+
+
+@op(method=False)
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """The tuple (std, mean)."""
+    dim, correction = _correction(dim, unbiased, correction, "std_mean")
+    v, m, dtype = _variance(input, dim, keepdim, correction, "std_mean")
+    return _result(np.sqrt(v), dtype), _result(m, dtype)
+
+
+# -- products --------------------------------------------------------------------------------------
+@op
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """Product of all elements, or along one `dim`. Integers and bools multiply in int64."""
+    x = _cast_to(_input(input, "prod"), dtype)
+    if dim is None:
+        axes = None
+    elif isinstance(dim, (tuple, list)):
+        raise TypeError(f"prod() received an invalid combination of arguments - got "
+                        f"({type(dim).__name__}), but expected one of:\n"
+                        " * (*, dlcore.dtype dtype = None)\n"
+                        " * (int dim, bool keepdim = False, *, dlcore.dtype dtype = None)\n")
+    else:
+        axes = (_one_dim(dim, x.ndim, "prod"),) if x.ndim else None
+    result = x.dtype if dtype is not None else _sum_dtype(x)
+    return _result(np.multiply.reduce(x, axes, dtype=result, keepdims=keepdim), result)
+
+
+# -- max, min and where they are -------------------------------------------------------------------
+def _values_and_indices(x, d, keepdim, arg_reduce, fname):
+    """The extreme values along dim `d` and their (first) positions; NaN counts as the extreme."""
+    if x.ndim == 0:
+        return _wrap(x.copy()), _wrap(np.zeros((), np.int64))
+    if x.shape[d] == 0:
+        raise IndexError(f"{fname}(): Expected reduction dim {d} to have non-zero size.")
+    indices = arg_reduce(x, axis=d, keepdims=True)
+    values = np.take_along_axis(x, indices, axis=d)
+    if not keepdim:
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return _result(values), _result(indices, np.int64)
+
+
+def _extreme(input, dim, keepdim, other, out, fname):
+    """max/min: of everything (0-d), along `dim` (values and indices), or against `other`."""
+    is_max = fname == "max"
+    if isinstance(dim, Tensor) or other is not None:
+        result = (maximum if is_max else minimum)(input, dim if other is None else other)
+        return _finish(result, out)
+    x = _input(input, fname)
+    if dim is None:
+        if x.size == 0:
+            raise RuntimeError(f"{fname}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+        return _finish(_result((np.max if is_max else np.min)(x)), out)
+    d = _one_dim(dim, x.ndim, fname)
+    pair = _values_and_indices(x, d, keepdim, np.argmax if is_max else np.argmin, fname)
+    return (_MaxResult if is_max else _MinResult)(pair)
+
+
+@op
+def max(input, dim=None, keepdim=False, *, other=None, out=None):
+    """The largest element (0-d); with `dim`, the named tuple (values, indices) along it; with a
+    tensor as second argument, the elementwise `maximum`. NaN wins, as in PyTorch."""
+    return _extreme(input, dim, keepdim, other, out, "max")
+
+
+@op
+def min(input, dim=None, keepdim=False, *, other=None, out=None):
+    """The smallest element (0-d); with `dim`, (values, indices); with a tensor, `minimum`."""
+    return _extreme(input, dim, keepdim, other, out, "min")
+
+
+def _check_nonempty(x, dim, axes, fname):
+    """amax/amin have no identity: PyTorch refuses to reduce an empty dim."""
+    if axes is None:
+        raise RuntimeError(f"{fname}(): Expected reduction dim to be specified for input.numel() "
+                           "== 0. Specify the reduction dim with the 'dim' argument.")
+    for given, d in zip(dim if isinstance(dim, (tuple, list)) else (dim,), axes):
+        if x.shape[d] == 0:
+            raise IndexError(f"{fname}(): Expected reduction dim {given} to have non-zero size.")
+
+
+def _amax_amin(input, dim, keepdim, reduce, fname):
+    x = _input(input, fname)
+    axes = _reduce_axes(x, dim, fname)
+    if x.size == 0:
+        _check_nonempty(x, dim, axes, fname)
+    return _result(reduce(x, axis=axes, keepdims=keepdim))
+
+
+@op
+def amax(input, dim=(), keepdim=False, *, out=None):
+    """Largest value over one or several dims (all by default), without indices."""
+    return _finish(_amax_amin(input, dim, keepdim, np.max, "amax"), out)
+
+
+@op
+def amin(input, dim=(), keepdim=False, *, out=None):
+    """Smallest value over one or several dims (all by default), without indices."""
+    return _finish(_amax_amin(input, dim, keepdim, np.min, "amin"), out)
+
+
+@op
+def aminmax(input, *, dim=None, keepdim=False):
+    """The named tuple (min, max), over everything or along one `dim`."""
+    x = _input(input, "aminmax")
+    if dim is None:
+        if x.size == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                               "operation has no identity.")
+        axes = None
+    else:
+        d = _one_dim(dim, x.ndim, "aminmax", position="")
+        if x.ndim and x.shape[d] == 0:
+            raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
+        axes = (d,) if x.ndim else None
+    return _AminmaxResult((_result(np.min(x, axis=axes, keepdims=keepdim)),
+                           _result(np.max(x, axis=axes, keepdims=keepdim))))
+
+
+def _arg_extreme(input, dim, keepdim, arg_reduce, fname):
+    x = _input(input, fname)
+    if x.dtype.kind == "b":
+        raise RuntimeError(f"{fname}(): does not support bool input")
+    if dim is None:
+        if x.size == 0:
+            raise IndexError(f"{fname}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
+        r = np.asarray(arg_reduce(x), np.int64)         # index into the flattened tensor
+        return _result(r.reshape((1,) * x.ndim) if keepdim else r)
+    d = _one_dim(dim, x.ndim, fname)
+    if x.ndim == 0:
+        return _wrap(np.zeros((), np.int64))
+    if x.shape[d] == 0:
+        raise IndexError(f"{fname}(): Expected reduction dim {d} to have non-zero size.")
+    return _result(arg_reduce(x, axis=d, keepdims=keepdim), np.int64)
+
+
+@op
+def argmax(input, dim=None, keepdim=False):
+    """Index of the first largest element (of the flattened tensor when `dim` is None)."""
+    return _arg_extreme(input, dim, keepdim, np.argmax, "argmax")
+
+
+@op
+def argmin(input, dim=None, keepdim=False):
+    """Index of the first smallest element (of the flattened tensor when `dim` is None)."""
+    return _arg_extreme(input, dim, keepdim, np.argmin, "argmin")
+
+
+# -- norms and logsumexp ---------------------------------------------------------------------------
+def _norm_input(x, dtype, fname):
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{fname}: Expected a floating point or complex tensor as input. "
+                           f"Got {_typed_name(x.dtype)}")
+    if dtype is not None:
+        if not dtype.is_floating_point:
+            raise RuntimeError(f"{fname}: dtype should be floating point or complex, but got "
+                               f"{dtype._typed_name}")
+        if dtype.itemsize < x.itemsize:
+            raise RuntimeError(f"{fname}: the dtype of the input ({_typed_name(x.dtype)}) should "
+                               "be convertible without narrowing to the specified dtype "
+                               f"({dtype._typed_name})")
+        x = x.astype(dtype.np, copy=False)
+    return x
+
+
+def _vector_norm(x, p, dim, keepdim):
+    axes = _reduce_axes(x, dim, "norm")
+    if x.ndim == 0:                     # as one element, so that NumPy gives arrays, not scalars
+        x, keepdim = x.reshape(1), False
+    a = np.abs(x)
+    if x.size == 0 and (p < 0 or p == np.inf):          # these norms have no identity
+        order = f"{p:g}"
+        if axes is None:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {order} norm on an "
+                               "empty tensor because the operation does not have an identity")
+        for given, d in zip(dim if isinstance(dim, (tuple, list)) else (dim,), axes):
+            if x.shape[d] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {order} norm on the "
+                                   f"dimension {given}because this dimension is empty and the "
+                                   "operation does not have an identity")
+    if p in (np.inf, -np.inf):
+        return (np.max if p > 0 else np.min)(a, axis=axes, keepdims=keepdim)
+    if p == 0:
+        return np.add.reduce(a != 0, axes, dtype=x.dtype, keepdims=keepdim)
+    if p == 1:
+        return _float_sum(a, axes, keepdim)
+    if p == 2:
+        return np.sqrt(_float_sum(np.multiply(a, a, out=a), axes, keepdim))
+    return _float_sum(np.power(a, p, out=a), axes, keepdim) ** (1.0 / p)
+
+
+def _matrix_norm(x, p, dim, keepdim):
+    """The nuclear norm (sum of singular values) of the matrices spanned by the two dims."""
+    if x.ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
+                           "dimensions.")
+    dims = tuple(range(x.ndim)) if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+    if len(dims) != 2:
+        raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
+                           + " ".join(str(d) for d in dims))
+    if p != "nuc":
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+    dims = _dims(dims, x.ndim)
+    r = np.linalg.svd(np.moveaxis(x, dims, (-2, -1)), compute_uv=False).sum(-1)
+    return np.expand_dims(r, tuple(sorted(dims))) if keepdim else r
+
+
+@op
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """The p-norm of the elements (over `dim`): p a number (2 by default, inf, -inf, 0, ...),
+    'fro' (the 2-norm) or 'nuc' (the nuclear norm of matrices)."""
+    x = _input(input, "norm")
+    if isinstance(p, str) and not (p == "fro" and (dim is None or isinstance(dim, int)
+                                                   or len(dim) <= 2)):
+        x = _norm_input(x, dtype, "linalg.matrix_norm")
+        r = _matrix_norm(x, p, dim, keepdim)
+    else:
+        x = _norm_input(x, dtype, "linalg.vector_norm")
+        r = _vector_norm(x, 2 if p is None or p == "fro" else p, dim, keepdim)
+    return _finish(_result(r, x.dtype), out)
+
+
+@op
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    """log(sum(exp(input))) over `dim`, computed stably by factoring out the maximum."""
+    x = _input(input, "logsumexp")
+    if x.dtype.kind != "f":
+        x = x.astype(_dtype.get_default_dtype().np)
+    axes = _reduce_axes(x, dim, "logsumexp")
+    shift = np.asarray(np.max(x, axis=axes, keepdims=True, initial=-np.inf))
+    shift[~np.isfinite(shift)] = 0      # an infinite max would turn x - max into nan
+    total = _float_sum(np.exp(x - shift), axes, keepdim)
+    r = np.log(total) + shift.reshape(np.shape(total))
+    return _finish(_result(r, x.dtype), out)
+
+
+# -- all and any -----------------------------------------------------------------------------------
+def _truth_reduce(input, dim, keepdim, reduce, fname):
+    x = _input(input, fname)
+    result = np.uint8 if x.dtype == np.uint8 else np.bool_     # PyTorch keeps uint8 for uint8
+    if isinstance(dim, (tuple, list)) and not dim:
+        return _result(x != 0, result)                # an empty dim list reduces nothing
+    axes = _reduce_axes(x, dim, fname)
+    return _result(reduce(x, axis=axes, keepdims=keepdim), result)
+
+
+@op
+def all(input, dim=None, keepdim=False, *, out=None):
+    """True where every element (over `dim`) is non-zero."""
+    return _finish(_truth_reduce(input, dim, keepdim, np.all, "all"), out)
+
+
+@op
+def any(input, dim=None, keepdim=False, *, out=None):
+    """True where some element (over `dim`) is non-zero."""
+    return _finish(_truth_reduce(input, dim, keepdim, np.any, "any"), out)
+
+
+# -- running sums, products and extremes -----------------------------------------------------------
+def _scan(input, dim, dtype, ufunc, fname):
+    x = _input(input, fname)
+    if dtype is _dtype.bool_:
+        raise NotImplementedError(f"\"{fname}_out_cpu\" not implemented for 'Bool'")
+    x = _cast_to(x, dtype)
+    result = x.dtype if dtype is not None else _sum_dtype(x)
+    d = _one_dim(dim, x.ndim, fname)
+    if x.ndim == 0:
+        return _wrap(x.astype(result))
+    small_float = result.kind == "f" and x.size < _SMALL
+    return _result(ufunc.accumulate(x, axis=d, dtype=np.float64 if small_float else result), result)
+
+
+@op
+def cumsum(input, dim, *, dtype=None, out=None):
+    """Running sum along `dim`. Integers and bools sum in int64."""
+    return _finish(_scan(input, dim, dtype, np.add, "cumsum"), out)
+
+
+@op
+def cumprod(input, dim, *, dtype=None, out=None):
+    """Running product along `dim`. Integers and bools multiply in int64."""
+    return _finish(_scan(input, dim, dtype, np.multiply, "cumprod"), out)
+
+
+def _running_extreme(input, dim, ufunc, fname, result_type):
+    """Running max/min and, as PyTorch, the index of the *last* element equal to it (a NaN, once
+    one is seen)."""
+    x = _input(input, fname)
+    d = _one_dim(dim, x.ndim, fname)
+    if x.ndim == 0:
+        return result_type((_wrap(x.copy()), _wrap(np.zeros((), np.int64))))
+    values = ufunc.accumulate(x, axis=d)
+    hit = x == values
+    if x.dtype.kind == "f":
+        hit |= np.isnan(x)
+    shape = [1] * x.ndim
+    shape[d] = x.shape[d]
+    positions = np.arange(x.shape[d], dtype=np.int64).reshape(shape)
+    indices = np.maximum.accumulate(np.where(hit, positions, 0), axis=d)
+    return result_type((_result(values), _result(indices)))
+
+
+@op
+def cummax(input, dim):
+    """The named tuple (values, indices) of the running maximum along `dim`."""
+    return _running_extreme(input, dim, np.maximum, "cummax", _CummaxResult)
+
+
+@op
+def cummin(input, dim):
+    """The named tuple (values, indices) of the running minimum along `dim`."""
+    return _running_extreme(input, dim, np.minimum, "cummin", _CumminResult)
+
+
+# -- sorting and order statistics ------------------------------------------------------------------
+def _sort_indices(x, d, descending):
+    """Stable sorting permutation along `d`. NaN sorts as the largest value, like PyTorch.
+
+    Descending: sort the reversed array ascending and reverse the result, which keeps equal
+    elements in their original order (negating would not work for NaN, bool or unsigned)."""
+    if not descending:
+        return np.argsort(x, axis=d, kind="stable")
+    n = x.shape[d]
+    return np.flip(n - 1 - np.argsort(np.flip(x, d), axis=d, kind="stable"), d)
+
+
+def _sorted(x, d, descending):
+    if x.ndim == 0:
+        return x.copy(), np.zeros((), np.int64)
+    indices = np.ascontiguousarray(_sort_indices(x, d, descending), dtype=np.int64)
+    return np.take_along_axis(x, indices, axis=d), indices
+
+
+@op
+def sort(input, dim=-1, descending=False, *, stable=False):
+    """The named tuple (values, indices) of `input` sorted along `dim`. Always stable."""
+    x = _input(input, "sort")
+    values, indices = _sorted(x, _one_dim(dim, x.ndim, "sort"), descending)
+    return _SortResult((_result(values), _wrap(indices)))
+
+
+@op
+def argsort(input, dim=-1, descending=False, *, stable=False):
+    """The indices that sort `input` along `dim`."""
+    x = _input(input, "argsort")
+    return _wrap(_sorted(x, _one_dim(dim, x.ndim, "argsort"), descending)[1])
+
+
+@op
+def msort(input):
+    """`input` sorted along its first dim."""
+    return sort(input, 0).values
+
+
+@op
+def topk(input, k, dim=None, largest=True, sorted=True):
+    """The named tuple (values, indices) of the `k` largest (or smallest) elements along `dim`."""
+    x = _input(input, "topk")
+    if isinstance(k, builtins.bool) or not hasattr(k, "__index__"):
+        raise TypeError(f"topk(): argument 'k' (position 1) must be int, not {type(k).__name__}")
+    k = k.__index__()
+    d = _one_dim(-1 if dim is None else dim, x.ndim, "topk")
+    if x.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    if not 0 <= k <= (x.shape[d] if x.ndim else 1):
+        raise RuntimeError("selected index k out of range")
+    values, indices = _sorted(x, d, largest)
+    if x.ndim:
+        keep = (slice(None),) * d + (slice(0, k),)
+        values = np.ascontiguousarray(values[keep])
+        indices = np.ascontiguousarray(indices[keep])
+    return _TopkResult((_wrap(values), _wrap(indices)))
+
+
+def _select_along(x, d, position, keepdim):
+    """The element at `position` of each row along `d` once sorted, and its original index.
+    np.argpartition puts that element in place (NaN last) without sorting the whole row."""
+    indices = np.argpartition(x, position, axis=d)
+    indices = np.take(indices, [position], axis=d)
+    return indices if keepdim else indices.squeeze(d)
+
+
+@op
+def kthvalue(input, k, dim=None, keepdim=False):
+    """The named tuple (values, indices) of the k-th smallest element along `dim` (last dim)."""
+    x = _input(input, "kthvalue")
+    d = _one_dim(-1 if dim is None else dim, x.ndim, "kthvalue")
+    n = x.shape[d] if x.ndim else 1
+    if n == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    if x.dtype.kind == "b":
+        raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
+    if x.ndim == 0:
+        return _KthvalueResult((_wrap(x.copy()), _wrap(np.zeros((), np.int64))))
+    indices = _select_along(x, d, k - 1, True)
+    values = np.take_along_axis(x, indices, axis=d)
+    if not keepdim:
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return _KthvalueResult((_result(values), _result(indices, np.int64)))
+
+
+def _median_along(x, d):
+    """Lower median along `d` (keeping the dim) and its index; a row with a NaN gives its first
+    NaN."""
+    indices = _select_along(x, d, (x.shape[d] - 1) // 2, True)
+    if x.dtype.kind == "f":
+        nan = np.isnan(x)
+        has_nan = nan.any(axis=d, keepdims=True)
+        if has_nan.any():
+            indices = np.where(has_nan, np.argmax(nan, axis=d, keepdims=True), indices)
+    return np.take_along_axis(x, indices, axis=d), indices.astype(np.int64, copy=False)
+
+
+@op
+def median(input, dim=None, keepdim=False):
+    """The lower of the two middle values: of everything (0-d), or along `dim` as the named tuple
+    (values, indices). NaN propagates."""
+    x = _input(input, "median")
+    if x.dtype.kind == "b":
+        raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
+    if dim is None:
+        if x.size == 0:
+            return _wrap(np.full((), np.nan, x.dtype))
+        return _result(_median_along(x.reshape(-1), 0)[0].reshape(()))
+    d = _one_dim(dim, x.ndim, "median")
+    if x.ndim == 0:
+        return _MedianResult((_wrap(x.copy()), _wrap(np.zeros((), np.int64))))
+    if x.shape[d] == 0:
+        raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
+    values, indices = _median_along(x, d)
+    if not keepdim:
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return _MedianResult((_result(values), _result(indices)))
+
+
+@op
+def mode(input, dim=-1, keepdim=False):
+    """The named tuple (values, indices) of the most frequent value along `dim`: the smallest one
+    on a tie, with the index of its last occurrence (PyTorch's choice)."""
+    x = _input(input, "mode")
+    d = _one_dim(dim, x.ndim, "mode")
+    if x.ndim == 0:
+        return _ModeResult((_wrap(x.copy()), _wrap(np.zeros((), np.int64))))
+    if x.shape[d] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    # Sort each row (stably), then find the longest run of equal values.
+    rows = np.moveaxis(x, d, -1)
+    order = np.argsort(rows, axis=-1, kind="stable")
+    s = np.take_along_axis(rows, order, axis=-1)
+    n = s.shape[-1]
+    position = np.arange(n)
+    starts = np.ones(s.shape, bool)
+    starts[..., 1:] = s[..., 1:] != s[..., :-1]
+    ends = np.ones(s.shape, bool)
+    ends[..., :-1] = starts[..., 1:]
+    run_start = np.maximum.accumulate(np.where(starts, position, 0), axis=-1)
+    run_length = np.where(ends, position - run_start + 1, 0)      # counted at each run's end
+    best = np.argmax(run_length, axis=-1, keepdims=True)         # first longest = smallest value
+    values = np.ascontiguousarray(np.moveaxis(np.take_along_axis(s, best, axis=-1), -1, d))
+    indices = np.ascontiguousarray(np.moveaxis(np.take_along_axis(order, best, axis=-1), -1, d),
+                                   dtype=np.int64)
+    if not keepdim:
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return _ModeResult((_wrap(values), _wrap(indices)))
+
+
+@op
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct elements (sorted), or distinct slices along `dim`; optionally also where each
+    element went (`return_inverse`) and how often each occurs (`return_counts`)."""
+    x = _input(input, "unique")
+    if dim is None:
+        r = np.unique(x.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
+        inverse_shape = x.shape
+    else:
+        d = _wrap_dim(dim, x.ndim)
+        r = np.unique(x, return_inverse=True, return_counts=True, axis=d, equal_nan=False)
+        inverse_shape = (x.shape[d],)
+    values = _wrap(r[0])
+    if not (return_inverse or return_counts):
+        return values
+    result = [values]
+    if return_inverse:
+        result.append(_wrap(r[1].astype(np.int64, copy=False).reshape(inverse_shape)))
+    if return_counts:
+        result.append(_wrap(r[2].astype(np.int64, copy=False)))
+    return tuple(result)
