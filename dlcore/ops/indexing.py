@@ -1,351 +1,651 @@
 """Indexing: `t[...]` and `t[...] = v` (basic indices make views, advanced ones copy, as in
-PyTorch), and gather/scatter, index_select, masked_fill, where, nonzero."""
+PyTorch), and gather/scatter, index_select, masked_fill, where, nonzero.
+
+`t[index]` follows PyTorch's two steps. First the *basic* items are applied, left to right, as
+views: an int selects (the dim goes away), a slice narrows with a step, None inserts a size-1 dim,
+`...` skips the dims nobody named. Index tensors and masks met on the way are only recorded with
+the dim they index. If none were recorded the view is the answer (it shares the storage);
+otherwise one NumPy fancy-indexing call gathers the elements into a new tensor. An int next to an
+index tensor is a select, not an advanced index, so `x[1, :, [0, 1]]` is `x[1][:, [0, 1]]`
+(NumPy would move the indexed dim first)."""
+import operator
+
 import numpy as np
 
 from .. import _dtype
 from .._dtype import result_type
-from .._tensor import Tensor, _as_strided_view, _wrap, _wrap_dim
-from ._common import _operand, _raise_broadcast_error
+from .._tensor import Tensor, _wrap, _wrap_dim
+from ._common import _operand
 from ._registry import op
+from .shape import _contiguous_strides, _Layout
 
-_BASIC = (int, slice, type(None), type(Ellipsis))
+_MASK_DTYPES = (np.dtype(np.bool_), np.dtype(np.uint8))     # uint8: PyTorch's legacy byte mask
+_INDEX_DTYPES = (np.dtype(np.int64), np.dtype(np.int32))
+_SEQUENCES = (list, tuple, np.ndarray)
 
 
-def _normalise(index):
-    return index if isinstance(index, tuple) else (index,)
+# -- from a Python index to a view plus recorded index tensors -------------------------------------
+def _index_items(index):
+    """The index as a tuple of items. A short list holding slices, None, `...`, tensors or
+    sequences is read as a tuple (NumPy's old rule, which PyTorch keeps): `x[[0, 1], [1, 2]]`."""
+    if type(index) is tuple:
+        return index
+    if isinstance(index, (list, np.ndarray)) and len(index) < 32 and any(
+            it is None or it is Ellipsis or isinstance(it, (slice, Tensor) + _SEQUENCES)
+            for it in index):
+        return tuple(index)
+    return (index,)
 
 
-def _is_basic(items):
+def _count_specified(items):
+    """How many of the tensor's dims the items name (not None, `...` or a bool)."""
+    count = 0
     for it in items:
-        if type(it) in _BASIC and type(it) is not bool:
-            continue
-        if isinstance(it, Tensor) and it._data.ndim == 0 and it._data.dtype.kind in "iu":
-            continue
-        if isinstance(it, (np.integer,)):
-            continue
-        return False
-    return True
+        if isinstance(it, Tensor):
+            count += it._data.ndim if it._data.dtype in _MASK_DTYPES else 1
+        elif it is not None and it is not Ellipsis and it is not True and it is not False:
+            count += 1
+    return count
 
 
-def _consumed(it):
-    """How many dims of the tensor an index item uses up."""
-    if it is None or it is Ellipsis:
-        return 0
-    if isinstance(it, Tensor) and it._data.dtype.kind == "b":
-        return max(it._data.ndim, 0) or 0
-    if isinstance(it, np.ndarray) and it.dtype.kind == "b":
-        return it.ndim
-    if isinstance(it, bool):
-        return 0
-    return 1
+def _sequence_index(seq):
+    """A list (or NumPy array) used as an index, as PyTorch reads it: a bool mask or int64."""
+    a = np.asarray(seq)
+    if a.dtype == np.bool_:
+        return a
+    if a.dtype.kind in "iuf" or a.size == 0:
+        return a.astype(np.int64, copy=False)
+    raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                     f"Variables are valid indices (got {type(seq).__name__})")
 
 
-def _expand_ellipsis(items, ndim):
-    used = sum(_consumed(it) for it in items)
-    if used > ndim:
+def _select(layout, dim, i, real_dim):
+    """`layout.select` with indexing's checks and messages (`real_dim`: the item's position)."""
+    if dim >= len(layout.shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(layout.shape)}")
+    size = layout.shape[dim]
+    if not -size <= i < size:
+        raise IndexError(f"index {i} is out of bounds for dimension {real_dim} with size {size}")
+    layout.select(dim, i + size if i < 0 else i)
+
+
+def _slice(layout, dim, sl):
+    """`layout.slice` for a Python slice, with indexing's checks (steps must be positive)."""
+    step = 1 if sl.step is None else operator.index(sl.step)
+    if step == 0:
+        raise ValueError("slice step cannot be zero")
+    if step < 0:
+        raise ValueError("step must be greater than zero")
+    if dim >= len(layout.shape):
+        if not layout.shape:
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+        raise IndexError(f"too many indices for tensor of dimension {len(layout.shape)}")
+    layout.slice(dim, sl.start, sl.stop, step)
+
+
+def _apply_basic(t, index):
+    """Apply the basic items of `index` to `t`: the resulting layout and the recorded
+    advanced items as (dim, array) pairs, dims counted in that layout."""
+    layout = _Layout(t)
+    tp = type(index)
+    # a lone int or slice: PyTorch's fast path, with its own messages for a 0-d tensor
+    if tp is int or isinstance(index, np.integer):
+        i = int(index)
+        if not layout.shape:
+            if i == 0:
+                raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python "
+                                 "or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a "
+                                 "number")
+            raise IndexError(f"index {i} is out of bounds for dimension 0 with size 0")
+        _select(layout, 0, i, 0)
+        return layout, ()
+    if tp is slice:
+        _slice(layout, 0, index)
+        return layout, ()
+    items = _index_items(index)
+    ndim = len(layout.shape)
+    specified = _count_specified(items)
+    if specified > ndim:
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
-    n_ell = sum(1 for it in items if it is Ellipsis)
-    if n_ell > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
-    if n_ell == 1:
-        i = next(k for k, it in enumerate(items) if it is Ellipsis)
-        return items[:i] + (slice(None),) * (ndim - used) + items[i + 1:]
-    return items
-
-
-def _basic_layout(t, items):
-    """Shape, strides and offset of `t[items]` for ints, slices and None, by PyTorch's rules."""
-    x = t._data
-    shape = list(x.shape)
-    item = x.itemsize
-    strides = [s // item for s in x.strides]
-    offset = t.storage_offset()
+    advanced = []
     dim = 0
-    for it in items:
-        if it is None:
-            strides.insert(dim, shape[dim] * strides[dim] if dim < len(shape) else 1)
-            shape.insert(dim, 1)
+    for real_dim, it in enumerate(items):
+        tp = type(it)
+        if tp is int or isinstance(it, np.integer):
+            _select(layout, dim, int(it), real_dim)
+        elif tp is slice:
+            _slice(layout, dim, it)
             dim += 1
-        elif type(it) is slice:
-            size = shape[dim]
-            step = 1 if it.step is None else it.step.__index__()
-            if step <= 0:
-                raise ValueError("step must be greater than zero")
-            start, stop, _ = slice(it.start, it.stop, 1).indices(size)
-            length = max(0, -(-(stop - start) // step))
-            offset += start * strides[dim]
-            shape[dim] = length
-            strides[dim] *= step
+        elif it is None:
+            layout.unsqueeze(dim)
             dim += 1
+        elif it is Ellipsis:
+            dim += ndim - specified
+        elif tp is bool or (isinstance(it, Tensor) and it._data.ndim == 0 and
+                            it._data.dtype in _MASK_DTYPES):
+            # a scalar bool adds a size-1 dim and keeps it (True) or empties it (False)
+            layout.unsqueeze(dim)
+            advanced.append((dim, np.zeros(1 if bool(it) else 0, np.int64)))
+            dim += 1
+        elif isinstance(it, Tensor):
+            a = it._data
+            if a.ndim == 0 and a.dtype.kind in "iu":
+                _select(layout, dim, int(a), real_dim)    # a 0-d integer tensor is an int
+            else:
+                advanced.append((dim, a))
+                dim += a.ndim if a.dtype in _MASK_DTYPES else 1
+        elif isinstance(it, _SEQUENCES):
+            a = _sequence_index(it)
+            advanced.append((dim, a))
+            dim += a.ndim if a.dtype == np.bool_ else 1
+        elif isinstance(it, str):
+            raise TypeError("new(): invalid data type 'str'")
         else:
-            i = it.__index__()
-            size = shape[dim]
-            if not -size <= i < size:
-                raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {size}")
-            if i < 0:
-                i += size
-            offset += i * strides[dim]
-            del shape[dim], strides[dim]
-    return shape, strides, offset
+            try:
+                i = operator.index(it)
+            except TypeError:
+                raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
+                                 f"byte Variables are valid indices (got {type(it).__name__})"
+                                 ) from None
+            _select(layout, dim, i, real_dim)
+    return layout, advanced
 
 
-def _index_array(it, dim_size=None):
-    """An advanced index item as a NumPy array, checked the way PyTorch checks it."""
-    if isinstance(it, Tensor):
-        a = it._data
-        if a.dtype.kind not in "iub":
+def _advanced_key(shape, advanced):
+    """A NumPy key doing PyTorch's advanced indexing of an array of `shape` (masks become their
+    nonzero positions), after PyTorch's checks: dtypes, mask shapes, broadcasting, bounds."""
+    for _, a in advanced:
+        if a.dtype not in _INDEX_DTYPES and a.dtype not in _MASK_DTYPES:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        return a.astype(np.bool_) if a.dtype == np.uint8 else a
-    if isinstance(it, (list, tuple, np.ndarray)):
-        a = np.asarray(it)
-        if a.size and a.dtype.kind not in "iub":
+    entries = []                 # per dim of `shape`: None (all of it) or an index array
+    for dim, a in advanced:
+        entries.extend([None] * (dim - len(entries)))
+        if a.dtype in _MASK_DTYPES:
+            for k, n in enumerate(a.shape):
+                if dim + k >= len(shape) or n != shape[dim + k]:
+                    raise IndexError(f"The shape of the mask {list(a.shape)} at index {k} does not "
+                                     f"match the shape of the indexed tensor {list(shape)} at "
+                                     f"index {dim + k}")
+            entries.extend(np.nonzero(a))
+        else:
+            entries.append(a)
+    if len(entries) > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)} "
+                         f"(got {len(entries)})")
+    arrays = [(d, e) for d, e in enumerate(entries) if e is not None]
+    try:
+        np.broadcast_shapes(*(e.shape for _, e in arrays))
+    except ValueError:
+        raise IndexError("shape mismatch: indexing tensors could not be broadcast together with "
+                         "shapes " + ", ".join(str(list(e.shape)) for _, e in arrays)) from None
+    for d, e in arrays:
+        if shape[d] == 0 and e.size:
+            raise IndexError("index is out of bounds for dimension with size 0")
+    return tuple(slice(None) if e is None else e for e in entries)
+
+
+def _check_index_bounds(shape, key):
+    """Every index within its dim (PyTorch checks while copying, so not when nothing is copied)."""
+    arrays = [(d, k) for d, k in enumerate(key) if type(k) is not slice]
+    for n, (d, e) in enumerate(arrays):
+        bad = _first_out_of_bounds(e, shape[d], -shape[d])
+        if bad is not None:
+            raise IndexError(f"index {bad} is out of bounds for dimension {n} with size {shape[d]}")
+
+
+def _advanced_shape(shape, key):
+    """The shape `array[key]` has, for a key from `_advanced_key`, without indexing: the index
+    arrays' broadcast shape goes where they stand if they stand together, else in front."""
+    where = [d for d, k in enumerate(key) if type(k) is not slice]
+    broadcast = np.broadcast_shapes(*(key[d].shape for d in where))
+    rest = list(shape[len(key):])
+    if where[-1] - where[0] + 1 == len(where):
+        return tuple(shape[:where[0]]) + broadcast + tuple(shape[where[-1] + 1:len(key)]) + \
+            tuple(rest)
+    others = [shape[d] for d in range(len(key)) if type(key[d]) is slice]
+    return broadcast + tuple(others) + tuple(rest)
+
+
+def _fresh(array):
+    """`array` as a new C-contiguous array with PyTorch's strides (also for size-1 and empty dims,
+    where NumPy's results may carry other strides)."""
+    if array.base is not None or not array.flags.c_contiguous:
+        array = np.ascontiguousarray(array)
+    if 1 in array.shape or 0 in array.shape:
+        item = array.itemsize
+        strides = tuple(s * item for s in _contiguous_strides(array.shape))
+        buffer = array if array.size else np.empty(0, array.dtype)
+        array = np.ndarray(array.shape, array.dtype, buffer, 0, strides)
+    return array
+
+
+def _numpy_key(x, advanced):
+    """The recorded index arrays and masks as a NumPy key for `x` (NumPy reads a k-d bool mask as
+    its k nonzero index arrays, as PyTorch does). Index dtypes and mask shapes are checked here
+    (NumPy lets an empty mask through); NumPy's own checks catch every other bad key, and
+    `_torch_verdict` then says what PyTorch would say."""
+    key, pos = [], 0
+    for dim, a in advanced:
+        if a.dtype not in _INDEX_DTYPES and a.dtype not in _MASK_DTYPES:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        return a.astype(np.int64) if a.size == 0 else a
-    return it
+        key.extend([slice(None)] * (dim - pos))
+        if a.dtype in _MASK_DTYPES:
+            if a.shape != x.shape[dim:dim + a.ndim]:
+                _torch_verdict(x, advanced)      # raises PyTorch's mask error
+            a = a.astype(np.bool_, copy=False)
+            pos = dim + a.ndim
+        else:
+            pos = dim + 1
+        key.append(a)
+    return tuple(key)
 
 
-def _translate_index_error(err, items, shape):
-    msg = str(err)
-    if "out of bounds" in msg:
-        return IndexError(msg.replace("axis", "dimension"))
-    if "boolean index did not match" in msg:
-        dim = 0
-        for it in items:
-            if isinstance(it, np.ndarray) and it.dtype.kind == "b":
-                for k, n in enumerate(it.shape):
-                    if n != shape[dim + k]:
-                        return IndexError(
-                            f"The shape of the mask {list(it.shape)} at index {k} does not match "
-                            f"the shape of the indexed tensor {list(shape)} at index {dim + k}")
-                dim += it.ndim
-            elif it is not None:
-                dim += 1
-    if "shape mismatch" in msg or "could not be broadcast" in msg:
-        shapes = [list(np.shape(it)) for it in items if isinstance(it, np.ndarray)]
-        return IndexError("shape mismatch: indexing tensors could not be broadcast together with "
-                          "shapes " + ", ".join(str(s) for s in shapes))
-    return IndexError(msg)
-
-
-def _advanced_key(t, items):
-    items = _expand_ellipsis(tuple(_index_array(it) for it in items), t._data.ndim)
-    return tuple(it.__index__() if isinstance(it, Tensor) else it for it in items)
+def _torch_verdict(x, advanced):
+    """PyTorch's checks of an advanced index, in its order (called when NumPy refused the key):
+    raises PyTorch's error, or returns the full key and result shape if PyTorch would accept."""
+    key = _advanced_key(x.shape, advanced)
+    return key, _advanced_shape(x.shape, key)
 
 
 def _getitem(self, index):
-    items = _normalise(index)
-    x = self._data
-    if _is_basic(items):
-        items = _expand_ellipsis(items, x.ndim)
-        shape, strides, offset = _basic_layout(self, items)
-        return _as_strided_view(self, shape, strides, offset)
-    key = _advanced_key(self, items)
+    layout, advanced = _apply_basic(self, index)
+    view = layout.view(self)
+    if not advanced:
+        return view
+    x = view._data
     try:
-        result = x[key]
-    except IndexError as e:
-        raise _translate_index_error(e, key, x.shape) from None
-    if not isinstance(result, np.ndarray):
-        result = np.asarray(result)
-    return _wrap(np.ascontiguousarray(result) if result.base is not None else result)
+        result = x[_numpy_key(x, advanced)]
+    except IndexError:
+        key, shape = _torch_verdict(x, advanced)
+        if 0 not in shape:
+            _check_index_bounds(x.shape, key)
+        result = np.empty(shape, x.dtype)      # PyTorch copies nothing, so checks no bounds
+    return _wrap(_fresh(result))
+
+
+# -- assignment ------------------------------------------------------------------------------------
+def _value_array(self, value):
+    """The value of `t[...] = value` as an array: a tensor's own, or a number in t's dtype."""
+    if isinstance(value, Tensor):
+        return value._data
+    if isinstance(value, (bool, int, float, np.number, np.bool_)):
+        dtype = self._data.dtype
+        try:
+            return np.asarray(value, dtype=dtype)
+        except OverflowError:
+            info = np.iinfo(dtype) if dtype.kind in "iu" else None
+            if info is not None and info.min == 0 and -info.max <= value < 0:
+                return np.asarray(value % (info.max + 1), dtype=dtype)   # PyTorch wraps these
+            raise RuntimeError(f"value cannot be converted to type "
+                               f"{_dtype._C_NAMES[self.dtype._name]} without overflow") from None
+    kind = type(value)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    raise TypeError(f"can't assign a {name} to a {self.type()}")
+
+
+def _strip_leading_ones(a):
+    """A value's leading size-1 dims dropped (PyTorch ignores them when assigning)."""
+    k = 0
+    while k < a.ndim and a.shape[k] == 1:
+        k += 1
+    return a.reshape(a.shape[k:]) if k else a
+
+
+def _check_writable(dst, src):
+    """PyTorch refuses to write where two elements share memory (an expanded tensor), or from a
+    source that partly overlaps the destination (`x[1:] = x[:-1]`)."""
+    for n, s in zip(dst.shape, dst.strides):
+        if s == 0 and n > 1 and dst.size:
+            raise RuntimeError("unsupported operation: more than one element of the written-to "
+                               "tensor refers to a single memory location. Please clone() the "
+                               "tensor before performing the operation.")
+    if isinstance(src, np.ndarray) and src.size and np.may_share_memory(dst, src):
+        same = (src.__array_interface__["data"][0] == dst.__array_interface__["data"][0]
+                and src.strides == dst.strides)
+        if not same and np.shares_memory(dst, src, max_work=1000):
+            raise RuntimeError("unsupported operation: some elements of the input tensor and the "
+                               "written-to tensor refer to a single memory location. Please "
+                               "clone() the tensor before performing the operation.")
+
+
+def _copy_to(target, value, src):
+    """`target[...] = src` with PyTorch's broadcasting rule (via expand, for its messages)."""
+    dst = target._data
+    if src.shape != dst.shape and src.ndim:
+        stripped = _strip_leading_ones(src)
+        from .shape import expand
+        src = expand(_wrap(stripped), list(dst.shape))._data
+    _check_writable(dst, src if isinstance(value, Tensor) else None)
+    dst[...] = src
+
+
+def _index_put(x, advanced, v, from_tensor):
+    """`x[advanced] = v` as PyTorch's index_put_: one value into one mask acts as masked_fill;
+    otherwise `v` must broadcast to the indexed shape, and then dtypes must match."""
+    key = _numpy_key(x, advanced)
+    if len(advanced) == 1 and advanced[0][1].dtype in _MASK_DTYPES and v.size == 1:
+        try:
+            x[key] = v.reshape(())
+            return
+        except IndexError:
+            _torch_verdict(x, advanced)         # raises PyTorch's mask error
+            raise
+    v = _strip_leading_ones(v)
+    if not from_tensor or v.dtype == x.dtype:
+        try:
+            x[key] = v
+            return
+        except (IndexError, ValueError):
+            pass
+    full_key, shape = _torch_verdict(x, advanced)
+    try:
+        fits = np.broadcast_shapes(v.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
+                           f"broadcast to indexing result of shape {list(shape)}")
+    if from_tensor and v.dtype != x.dtype:
+        got, want = _dtype._FROM_NUMPY[v.dtype], _dtype._FROM_NUMPY[x.dtype]
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{want._typed_name} for the destination and {got._typed_name} for "
+                           f"the source.")
+    if 0 not in shape:                          # PyTorch writes nothing, so checks no bounds
+        _check_index_bounds(x.shape, full_key)
+        x[full_key] = v
 
 
 def _setitem(self, index, value):
-    items = _normalise(index)
-    x = self._data
-    v = value._data if isinstance(value, Tensor) else value
-    if isinstance(v, (list, tuple)):
-        v = np.asarray(v)
-    if _is_basic(items):
-        items = _expand_ellipsis(items, x.ndim)
-        shape, strides, offset = _basic_layout(self, items)
-        target = _as_strided_view(self, shape, strides, offset)._data
-        try:
-            target[...] = v
-        except ValueError:
-            raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot "
-                               f"be broadcast to indexing result of shape {shape}") from None
-        return
-    key = _advanced_key(self, items)
-    try:
-        x[key] = v
-    except IndexError as e:
-        raise _translate_index_error(e, key, x.shape) from None
-    except ValueError:
-        raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot be "
-                           f"broadcast to indexing result of shape "
-                           f"{list(np.shape(x[key]))}") from None
+    if index is False:
+        return                              # selects nothing
+    v = _value_array(self, value)
+    if index is True:
+        index = None                        # the whole tensor, seen with one more dim
+    layout, advanced = _apply_basic(self, index)
+    target = layout.view(self)
+    if not advanced:
+        _copy_to(target, value, v)
+    else:
+        _index_put(target._data, advanced, v, isinstance(value, Tensor))
 
 
-# -- gather and scatter ------------------------------------------------------------------------------
-def _check_index_tensor(index, fname):
+# -- gather and scatter ----------------------------------------------------------------------------
+# The C++ type names PyTorch's messages use for a dtype ("mask with dtype long int")
+_C_TYPE_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char",
+                 "int16": "short int", "int32": "int", "int64": "long int",
+                 "float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
+def _index_tensor(index, fname, argname="index"):
     if not isinstance(index, Tensor):
-        raise TypeError(f"{fname}(): argument 'index' must be Tensor, not {type(index).__name__}")
-    if index._data.dtype != np.int64:
-        raise RuntimeError(f"{fname}(): Expected dtype int64 for index")
+        raise TypeError(f"{fname}(): argument '{argname}' must be Tensor, not "
+                        f"{type(index).__name__}")
     return index._data
 
 
+def _check_index_dtype(idx, method):
+    if idx.size and idx.dtype not in _INDEX_DTYPES:
+        raise RuntimeError(f"{method}(): Expected dtype int32/int64 for index")
+
+
+def _first_out_of_bounds(idx, size, lowest=0):
+    """The first index (in memory order) outside [lowest, size), or None if all are inside."""
+    if idx.size and (idx.min() < lowest or idx.max() >= size):
+        return idx.flat[np.argmax((idx < lowest) | (idx >= size), axis=None)]
+    return None
+
+
 def _check_bounds(idx, size, dim):
-    if idx.size:
-        lo, hi = idx.min(), idx.max()
-        if lo < -size or hi >= size:
-            bad = hi if hi >= size else lo
-            raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+    bad = _first_out_of_bounds(idx, size)
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
 def _scatter_key(idx, dim):
-    """Full index arrays that put idx's values along `dim` and each element's own position elsewhere."""
+    """Index arrays that put idx's values along `dim`, each element's own position elsewhere."""
     grids = np.indices(idx.shape, sparse=True)
     return tuple(idx if d == dim else g for d, g in enumerate(grids))
 
 
+def _size_at(shape, d):
+    """PyTorch's ensure_nonempty_size: a 0-d tensor counts as one element along dim 0."""
+    return shape[d] if shape else 1
+
+
 @op
 def gather(input, dim, index, *, sparse_grad=False):
+    """out[i][j] = input[index[i][j]][j] (for dim 0): picks along `dim` where `index` says."""
     x = input._data
-    idx = _check_index_tensor(index, "gather")
+    idx = _index_tensor(index, "gather")
     d = _wrap_dim(dim, x.ndim)
-    if idx.ndim != max(x.ndim, 1) and not (idx.ndim <= 1 and x.ndim <= 1):
+    _check_index_dtype(idx, "gather")
+    if idx.size == 0:
+        return _wrap(np.empty(idx.shape, x.dtype))
+    if max(idx.ndim, 1) != max(x.ndim, 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    for k in range(idx.ndim):
-        if k != d and idx.shape[k] > x.shape[k]:
+    for k in range(max(x.ndim, 1)):
+        if k != d and _size_at(idx.shape, k) > _size_at(x.shape, k):
             raise RuntimeError(f"Size does not match at dimension {k} expected index "
-                               f"{list(idx.shape)} to be smaller than self {list(x.shape)} apart "
-                               f"from dimension {d}")
-    _check_bounds(idx, x.shape[d] if x.ndim else 1, d)
-    if x.ndim == 0:
-        return _wrap(np.broadcast_to(x, idx.shape).copy())
+                               f"{list(idx.shape)} to be no larger than self {list(x.shape)} "
+                               f"apart from dimension {d}")
+    _check_bounds(idx, _size_at(x.shape, d), d)
+    if x.ndim == 0 or idx.ndim == 0:
+        return _wrap(x.reshape(-1)[idx.reshape(-1)].reshape(idx.shape))
     return _wrap(x[_scatter_key(idx, d)])
 
 
-def _scatter_checks(self, dim, index, src, fname):
+def _scatter_prepare(self, dim, index, src, method):
+    """PyTorch's scatter checks, then the array to write into, the NumPy key saying where, and
+    the values to write (None, None, None: the index is empty, nothing to do)."""
     x = self._data
-    idx = _check_index_tensor(index, fname)
+    idx = _index_tensor(index, method)
     d = _wrap_dim(dim, x.ndim)
-    if idx.ndim != x.ndim:
+    _check_index_dtype(idx, "scatter")
+    if isinstance(src, Tensor) and src._data.dtype != x.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if idx.size == 0:
+        return None, None, None
+    nd = max(x.ndim, 1)
+    if max(idx.ndim, 1) != nd:
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
-    if isinstance(src, Tensor) and src._data.ndim != x.ndim:
-        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
-    for k in range(idx.ndim):
-        if k != d and idx.shape[k] > x.shape[k]:
-            raise RuntimeError(f"Expected index {list(idx.shape)} to be smaller than self "
-                               f"{list(x.shape)} apart from dimension {d}")
-        if isinstance(src, Tensor) and idx.shape[k] > src._data.shape[k]:
-            raise RuntimeError(f"Expected index {list(idx.shape)} to be smaller than self "
-                               f"{list(x.shape)} apart from dimension {d} and to be smaller size "
-                               f"than src {list(src._data.shape)}")
-    _check_bounds(idx, x.shape[d], d)
-    key = _scatter_key(idx, d)
+    wrong = any(k != d and _size_at(idx.shape, k) > _size_at(x.shape, k) for k in range(nd))
     if isinstance(src, Tensor):
-        if src._data.dtype != x.dtype:
-            raise RuntimeError(f"{fname}(): Expected self.dtype to be equal to src.dtype")
-        values = src._data[tuple(slice(0, n) for n in idx.shape)]
+        s = src._data
+        if not wrong:
+            for k in range(nd):
+                if s.ndim and k >= s.ndim:
+                    _wrap_dim(k, s.ndim)               # PyTorch's IndexError for a short src
+                if _size_at(idx.shape, k) > _size_at(s.shape, k):
+                    wrong = True
+                    break
+        if wrong:
+            raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
+                               f"{list(x.shape)} apart from dimension {d} and to be no larger "
+                               f"size than src {list(s.shape)}")
+        if s.ndim != idx.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+        values = s[tuple(slice(0, n) for n in idx.shape)]
     else:
+        if wrong:
+            raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
+                               f"{list(x.shape)} apart from dimension {d}")
         values = _operand(src)
-    return key, values
+    _check_bounds(idx, _size_at(x.shape, d), d)
+    target = x.reshape(1) if x.ndim == 0 else x          # a 0-d tensor: its one element
+    return target, _scatter_key(idx.reshape(idx.shape or (1,)), d), values
+
+
+def _scatter_source(src, value, method):
+    """The src-or-value argument of scatter: a tensor or a number (PyTorch's TypeErrors)."""
+    if (src is None) == (value is None):
+        got = "both src and value" if src is not None else "neither src nor value"
+        raise TypeError(f"{method}() received an invalid combination of arguments - got {got}, "
+                        "but expected one of: (int dim, Tensor index, Tensor src), (int dim, "
+                        "Tensor index, Number value)")
+    src = value if src is None else src
+    if not isinstance(src, (Tensor, bool, int, float, np.number)):
+        raise TypeError(f"{method}() received an invalid combination of arguments - got "
+                        f"{type(src).__name__} as src, but expected a Tensor or a Number")
+    return src
 
 
 @op(function=False)
 def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
-    """self[index[i][j]][j] = src[i][j] (for dim 0): writes src's values where index points."""
-    src = value if src is None else src
-    key, values = _scatter_checks(self, dim, index, src, "scatter_")
+    """self[index[i][j]][j] = src[i][j] (for dim 0): writes src's values where index points.
+    `src` may be a number; `reduce='add'`/`'multiply'` combines with what is there instead."""
+    src = _scatter_source(src, value, "scatter_")
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    x, key, values = _scatter_prepare(self, dim, index, src, "scatter_")
+    if key is None:
+        return self
     if reduce is None:
-        self._data[key] = values
-    elif reduce in ("add", "multiply"):
-        ufunc = np.add if reduce == "add" else np.multiply
-        ufunc.at(self._data, key, np.broadcast_to(values, index._data.shape))
+        x[key] = values
     else:
-        raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
+        # ufunc.at applies repeated indices one after another, like PyTorch's accumulation
+        ufunc = np.add if reduce == "add" else np.multiply
+        shape = np.broadcast_shapes(*(k.shape for k in key))
+        ufunc.at(x, key, np.broadcast_to(np.asarray(values, x.dtype), shape))
     return self
 
 
 @op
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    """Out-of-place `scatter_`: a copy of input with src's values written where index points."""
     return scatter_(input.clone(), dim, index, src, value=value, reduce=reduce)
 
 
 @op(function=False)
 def scatter_add_(self, dim, index, src):
-    key, values = _scatter_checks(self, dim, index, src, "scatter_add_")
-    np.add.at(self._data, key, values)
+    """self[index[i][j]][j] += src[i][j] (for dim 0); repeated indices all add up."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add_(): argument 'src' (position 3) must be Tensor, not "
+                        f"{type(src).__name__}")
+    x, key, values = _scatter_prepare(self, dim, index, src, "scatter_add_")
+    if key is not None:
+        np.add.at(x, key, values)
     return self
 
 
 @op
 def scatter_add(input, dim, index, src):
+    """Out-of-place `scatter_add_`."""
     return scatter_add_(input.clone(), dim, index, src)
 
 
 @op
 def index_select(input, dim, index):
+    """The slices at positions `index` (a 1-D tensor) along `dim`, copied into a new tensor."""
     x = input._data
-    if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
+    idx = _index_tensor(index, "index_select")
+    d = _wrap_dim(dim, x.ndim)
+    if idx.dtype not in _INDEX_DTYPES:
         raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
-    idx = index._data
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
-    d = _wrap_dim(dim, x.ndim)
-    size = x.shape[d] if x.ndim else 1
-    if idx.size and (idx.min() < 0 or idx.max() >= size):
+    if x.ndim == 0:
+        if idx.size != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                               f"{idx.size} value(s)")
+        if _first_out_of_bounds(idx, 1) is not None:
+            raise IndexError("index out of range in self")
+        return _wrap(x.copy())
+    if _first_out_of_bounds(idx, x.shape[d]) is not None:
         raise IndexError("index out of range in self")
-    return _wrap(np.take(x, idx.reshape(-1), axis=d) if x.ndim else x.reshape(1)[idx.reshape(-1)])
+    return _wrap(np.take(x, idx.reshape(-1), axis=d))
+
+
+def _index_dim_checks(self, dim, index, method):
+    """dim and index of the index_*_ family, checked the way PyTorch checks them."""
+    d = _wrap_dim(dim, self._data.ndim)
+    idx = _index_tensor(index, method)
+    if idx.dtype not in _INDEX_DTYPES:
+        raise RuntimeError(f"{method}(): Expected dtype int32/int64 for index but got: "
+                           f"{_dtype._FROM_NUMPY[idx.dtype]._typed_name}")
+    if idx.ndim > 1:
+        raise IndexError(f"{method}(): Index is supposed to be a vector")
+    size = _size_at(self._data.shape, d)
+    bad = _first_out_of_bounds(idx, size, -size)
+    if bad is not None:
+        raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+    return d, idx.reshape(-1)
 
 
 @op(function=False)
 def index_add_(self, dim, index, source, *, alpha=1):
-    d = _wrap_dim(dim, self._data.ndim)
-    values = source._data * alpha if alpha != 1 else source._data
-    key = (slice(None),) * d + (index._data,)
-    np.add.at(self._data, key, values)
+    """self[..., index[i], ...] += alpha * source[..., i, ...] along `dim` (repeats add up)."""
+    d, idx = _index_dim_checks(self, dim, index, "index_add_")
+    src = source._data
+    if _size_at(src.shape, d) != idx.size:
+        raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to "
+                           f"source.size(dim): ({_size_at(src.shape, d)}), for dim: {d}")
+    values = src * alpha if alpha != 1 else src
+    np.add.at(self._data, (slice(None),) * d + (idx,), values.astype(self._data.dtype, copy=False))
     return self
 
 
 @op
 def index_add(input, dim, index, source, *, alpha=1):
+    """Out-of-place `index_add_`."""
     return index_add_(input.clone(), dim, index, source, alpha=alpha)
 
 
 @op(function=False)
 def index_fill_(self, dim, index, value):
-    d = _wrap_dim(dim, self._data.ndim)
-    self._data[(slice(None),) * d + (index._data,)] = _operand(value)
+    """The slices at positions `index` along `dim` set to `value`."""
+    d, idx = _index_dim_checks(self, dim, index, "index_fill_")
+    self._data[(slice(None),) * d + (idx,)] = _operand(value)
     return self
 
 
 @op
 def index_fill(input, dim, index, value):
+    """Out-of-place `index_fill_`."""
     return index_fill_(input.clone(), dim, index, value)
 
 
 @op(function=False)
 def index_copy_(self, dim, index, source):
-    d = _wrap_dim(dim, self._data.ndim)
-    self._data[(slice(None),) * d + (index._data,)] = source._data
+    """The slices at positions `index` along `dim` replaced by source's slices."""
+    if source._data.dtype != self._data.dtype:
+        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but "
+                           f"got (self) {self.dtype._typed_name} and (source) "
+                           f"{source.dtype._typed_name}")
+    d, idx = _index_dim_checks(self, dim, index, "index_copy_")
+    self._data[(slice(None),) * d + (idx,)] = source._data
     return self
 
 
 @op
 def take(input, index):
+    """input seen as 1-D, at the positions in `index` (the result has index's shape)."""
+    idx = _index_tensor(index, "take")
+    if idx.dtype != np.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got "
+                           f"{_dtype._FROM_NUMPY[idx.dtype]._typed_name}")
     x = input._data.reshape(-1)
-    idx = index._data
-    _check_bounds(idx, x.size, 0)
+    bad = _first_out_of_bounds(idx, x.size, -x.size)
+    if bad is not None:
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {x.size} "
+                         "elements.")
     return _wrap(x[idx])
 
 
 @op
 def take_along_dim(input, indices, dim=None):
+    """Values at `indices` along `dim` (broadcasting the other dims), or of the flattened input."""
     if dim is None:
         return take(input, indices.reshape(-1))
     return _wrap(np.take_along_axis(input._data, indices._data, _wrap_dim(dim, input._data.ndim)))
 
 
-# -- masks ---------------------------------------------------------------------------------------------
+# -- masks -----------------------------------------------------------------------------------------
 def _bool_mask(mask, fname):
     if not isinstance(mask, Tensor):
         raise TypeError(f"{fname}(): argument 'mask' must be Tensor, not {type(mask).__name__}")
     if mask._data.dtype != np.bool_:
         raise RuntimeError(f"{fname} only supports boolean masks, but got mask with dtype "
-                           f"{mask.dtype._name}")
+                           f"{_C_TYPE_NAMES[mask.dtype._name]}")
     return mask._data
 
 
@@ -355,29 +655,44 @@ def _fill_value(value, fname):
             raise RuntimeError(f"{fname} only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value._data.ndim} dimension(s).")
         return value._data
-    return _operand(value)
+    if not isinstance(value, (bool, int, float, np.number)):
+        raise TypeError(f"{fname}() received an invalid combination of arguments - got "
+                        f"(Tensor, {type(value).__name__}), but expected one of: (Tensor mask, "
+                        "Tensor value), (Tensor mask, Number value)")
+    return value
+
+
+def _broadcast_pairwise(*shapes):
+    """The broadcast of `shapes` taken left to right, as PyTorch's TensorIterator reports it:
+    'tensor a' is what the earlier operands broadcast to, 'tensor b' the next operand."""
+    from ._common import _broadcast_shape
+    shape = shapes[0]
+    for s in shapes[1:]:
+        shape = _broadcast_shape(shape, s)
+    return shape
 
 
 @op(function=False)
 def masked_fill_(self, mask, value):
+    """`value` written where `mask` (broadcast to self's shape) is True."""
     m = _bool_mask(mask, "masked_fill_")
     v = _fill_value(value, "masked_fill_")
-    try:
-        np.copyto(self._data, v, casting="unsafe", where=m)
-    except ValueError:
-        _raise_broadcast_error(self._data, m)
+    x = self._data
+    shape = _broadcast_pairwise(x.shape, m.shape)
+    if shape != x.shape:
+        raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
+                           f"{list(shape)}")
+    np.copyto(x, v, casting="unsafe", where=m)
     return self
 
 
 @op
 def masked_fill(input, mask, value):
-    m = _bool_mask(mask, "masked_fill")
-    v = _fill_value(value, "masked_fill")
+    """A copy of input with `value` where `mask` is True (broadcasting input and mask)."""
+    m = _bool_mask(mask, "masked_fill_")
+    v = _fill_value(value, "masked_fill_")
     x = input._data
-    try:
-        shape = np.broadcast_shapes(x.shape, m.shape)
-    except ValueError:
-        _raise_broadcast_error(x, m)
+    shape = _broadcast_pairwise(m.shape, x.shape)
     out = np.array(np.broadcast_to(x, shape))
     np.copyto(out, v, casting="unsafe", where=m)
     return _wrap(out)
@@ -385,53 +700,93 @@ def masked_fill(input, mask, value):
 
 @op
 def masked_select(input, mask):
-    m = _bool_mask(mask, "masked_select")
-    try:
-        x, m = np.broadcast_arrays(input._data, m)
-    except ValueError:
-        _raise_broadcast_error(input._data, m)
-    return _wrap(x[m])
+    """The elements where `mask` is True, as a 1-D tensor (input and mask broadcast together)."""
+    if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    m = mask._data
+    shape = _broadcast_pairwise(m.shape, input._data.shape)
+    return _wrap(np.broadcast_to(input._data, shape)[np.broadcast_to(m, shape)])
 
 
-@op
+def _where_operand(x, position):
+    if not isinstance(x, (Tensor, bool, int, float, np.number)):
+        raise TypeError(f"where() received an invalid combination of arguments - got "
+                        f"{type(x).__name__} at position {position}, but expected one of: "
+                        "(Tensor condition), (Tensor condition, Tensor input, Tensor other), "
+                        "(Tensor condition, Number self, Tensor other), ...")
+    return x
+
+
+@op(method=False)
 def where(condition, input=None, other=None):
-    """Elements of `input` where `condition` holds, of `other` elsewhere (broadcast together)."""
+    """Elements of `input` where `condition` holds, of `other` elsewhere (broadcast together,
+    with PyTorch's type promotion); `where(condition)` is `nonzero(condition, as_tuple=True)`."""
+    if not isinstance(condition, Tensor):
+        raise TypeError(f"where() received an invalid combination of arguments - got "
+                        f"({type(condition).__name__}, ...), but expected one of: (Tensor "
+                        "condition), (Tensor condition, Tensor input, Tensor other)")
     if input is None and other is None:
         return nonzero(condition, as_tuple=True)
-    if not isinstance(condition, Tensor) or condition._data.dtype != np.bool_:
-        got = condition.dtype._name if isinstance(condition, Tensor) else type(condition).__name__
+    if input is None or other is None:
+        raise TypeError("where() received an invalid combination of arguments - got (Tensor, "
+                        "Tensor), but expected one of: (Tensor condition), (Tensor condition, "
+                        "Tensor input, Tensor other)")
+    _where_operand(input, 1)
+    _where_operand(other, 2)
+    c = condition._data
+    if c.dtype == np.uint8:
+        c = c.astype(np.bool_)                  # PyTorch still accepts (deprecated) byte masks
+    elif c.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
-                           f"with dtype {got}")
+                           f"with dtype {condition.dtype._typed_name}")
     rt = result_type(input, other)
     x, y = _operand(input), _operand(other)
-    x = x.astype(rt.np, copy=False) if isinstance(x, np.ndarray) else x
-    y = y.astype(rt.np, copy=False) if isinstance(y, np.ndarray) else y
-    try:
-        r = np.where(condition._data, x, y)
-    except ValueError:
-        _raise_broadcast_error(condition._data, x, y)
-    return _wrap(np.asarray(r, dtype=rt.np))
+    shape = _broadcast_pairwise(c.shape, np.shape(x), np.shape(y))
+    # np.array(n).astype: a Python number converts like a C cast (-1 into uint8 is 255)
+    x = (x if isinstance(x, np.ndarray) else np.array(x)).astype(rt.np, copy=False)
+    y = (y if isinstance(y, np.ndarray) else np.array(y)).astype(rt.np, copy=False)
+    out = np.where(c, x, y)
+    return _wrap(out if out.shape == shape else np.broadcast_to(out, shape).copy())
+
+
+@op(function=False, names=("where",))
+def _where_method(self, condition, other):
+    """`t.where(condition, other)`: `where(condition, t, other)`."""
+    return where(condition, self, other)
+
+
+def _nonzero_matrix(x):
+    """The indices of x's nonzero elements, one row each, laid out as PyTorch lays them out
+    (column by column: strides (1, n))."""
+    if x.ndim == 0:
+        columns = np.empty((0, int(bool(x))), np.int64)
+    else:
+        columns = np.array(np.nonzero(x), dtype=np.int64).reshape(x.ndim, -1)
+    ndim, n = columns.shape
+    return np.ndarray((n, ndim), np.int64, columns if columns.size else np.empty(0, np.int64),
+                      0, (8, 8 * n))
 
 
 @op
 def nonzero(input, *, as_tuple=False):
+    """The indices of the nonzero elements: an (n, ndim) tensor, or one 1-D tensor per dim."""
     x = input._data
     if as_tuple:
         if x.ndim == 0:
             return (_wrap(np.zeros(int(bool(x)), np.int64)),)
         return tuple(_wrap(i.astype(np.int64)) for i in np.nonzero(x))
-    if x.ndim == 0:
-        return _wrap(np.zeros((int(bool(x)), 0), np.int64))
-    return _wrap(np.ascontiguousarray(np.argwhere(x).astype(np.int64)))
+    return _wrap(_nonzero_matrix(x))
 
 
 @op
 def argwhere(input):
+    """`nonzero(input)`."""
     return nonzero(input)
 
 
 @op
 def count_nonzero(input, dim=None):
+    """How many elements are nonzero, over `dim` (an int, a tuple, or all dims)."""
     return _wrap(np.asarray(np.count_nonzero(input._data, axis=dim), dtype=np.int64))
 
 
