@@ -30,7 +30,7 @@ class dtype:
         return "dlcore." + self._name
 
     def __reduce__(self):
-        return self._name                     # pickles as the module-level name
+        return _PICKLE_NAMES.get(self._name, self._name)   # pickles as the module-level name
 
     def __getstate__(self):
         raise TypeError("dtype objects are singletons")
@@ -46,11 +46,20 @@ int32 = dtype("int32", np.int32, 1, "Int")
 int64 = dtype("int64", np.int64, 1, "Long")
 bool_ = dtype("bool", np.bool_, 0, "Bool")
 
+_PICKLE_NAMES = {"bool": "bool_"}        # `bool` would shadow the builtin in this module
+
 ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 # NumPy dtype -> dlcore dtype (NumPy dtypes hash equal to their type codes, so both work)
 _FROM_NUMPY = {d.np: d for d in ALL_DTYPES}
 _FROM_NUMPY.update({d.np.type: d for d in ALL_DTYPES})
 _BY_TYPED_NAME = {d._typed_name: d for d in ALL_DTYPES}
+
+# C++ names PyTorch's checked scalar conversion prints ("value cannot be converted to type int64_t")
+_C_NAMES = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t",
+            "int32": "int", "int64": "int64_t", "float16": "c10::Half", "float32": "float",
+            "float64": "double"}
+# `dtype=float` and friends: PyTorch accepts the Python types and maps them like this
+_FROM_PYTHON_TYPE = {float: float64, int: int64, bool: bool_}
 
 _default_dtype = float32
 
@@ -61,10 +70,23 @@ def get_default_dtype():
 
 
 def set_default_dtype(d):
+    """Make `d` (float16, float32 or float64) the type of Python floats and `tensor([1.5])`."""
     global _default_dtype
+    d = _FROM_PYTHON_TYPE.get(d, d) if isinstance(d, type) else d
     if not isinstance(d, dtype) or not d.is_floating_point:
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+        raise TypeError("only floating-point types are supported as the default type")
     _default_dtype = d
+
+
+def as_dtype(d, fname="tensor"):
+    """`d` as a dlcore dtype (None stays None; Python's float/int/bool map as in PyTorch)."""
+    if d is None or isinstance(d, dtype):
+        return d
+    try:
+        return _FROM_PYTHON_TYPE[d]
+    except (KeyError, TypeError):
+        raise TypeError(f"{fname}(): argument 'dtype' must be dlcore.dtype, not "
+                        f"{type(d).__name__}") from None
 
 
 def from_numpy_dtype(np_dtype):
@@ -77,7 +99,8 @@ def from_numpy_dtype(np_dtype):
         return _FROM_NUMPY[np.dtype(np_dtype)]
     except (KeyError, TypeError):
         raise TypeError(
-            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
+            f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).type.__name__}. The only "
+            "supported types are: "
             "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.") from None
 
 
@@ -105,13 +128,15 @@ def _combine_categories(higher, lower):
 
 def _scalar_dtype(value):
     """dtype a Python number takes part in promotion with (as a 'wrapped number')."""
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         return bool_
     if isinstance(value, (int, np.integer)):
         return int64
     if isinstance(value, (float, np.floating)):
         return _default_dtype
-    raise TypeError(f"unsupported operand type: '{type(value).__name__}'")
+    hint = (" (make it a tensor first: dlcore.tensor(...))"
+            if isinstance(value, (list, tuple, np.ndarray)) else "")
+    raise TypeError(f"unsupported operand type: '{type(value).__name__}'{hint}")
 
 
 def result_type(*operands):

@@ -1,4 +1,6 @@
 """Small helpers every op module shares: arguments to arrays, dims, broadcasting errors."""
+import math
+
 import numpy as np
 
 from .. import _dtype
@@ -23,7 +25,9 @@ def _operand(x):
     """A tensor's array, or a Python number as is (NumPy then treats it as a weak scalar)."""
     if isinstance(x, Tensor):
         return x._data
-    if isinstance(x, (bool, int, float, np.number, np.bool_)):
+    if isinstance(x, (np.number, np.bool_)):
+        return x.item()       # a NumPy scalar counts as a Python number, as in PyTorch
+    if isinstance(x, (bool, int, float)):
         return x
     if isinstance(x, complex):
         raise TypeError("complex numbers are not supported by dlcore")
@@ -40,7 +44,8 @@ def _dims(dim, ndim):
     if isinstance(dim, (tuple, list)):
         dims = tuple(_wrap_dim(d, ndim) for d in dim)
         if len(set(dims)) != len(dims):
-            raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
+            repeated = next(d for i, d in enumerate(dims) if d in dims[:i])
+            raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
         return dims
     return (_wrap_dim(dim, ndim),)
 
@@ -74,26 +79,70 @@ def _raise_broadcast_error(*arrays):
                        + ", ".join(str(list(_shape_of(a))) for a in arrays))
 
 
-def _parse_size(args, fname):
-    """`f(2, 3)`, `f((2, 3))`, `f([2, 3])` and `f(Size)` all give the shape (2, 3)."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+def _parse_size(args, fname, negative_message=None):
+    """`f(2, 3)`, `f((2, 3))`, `f([2, 3])` and `f(Size)` all give the shape (2, 3).
+
+    Errors are PyTorch's: a TypeError naming what is not an int, and a RuntimeError for a negative
+    size (`negative_message` replaces the usual one where PyTorch words it differently).
+    """
+    if not args:
+        raise TypeError(f'{fname}() missing 1 required positional arguments: "size"')
+    if len(args) == 1 and not _is_int(args[0]):
+        if not isinstance(args[0], (tuple, list)):
+            raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, not "
+                            f"{type(args[0]).__name__}")
         args = args[0]
-    shape = []
     for i, s in enumerate(args):
-        if isinstance(s, bool) or not hasattr(s, "__index__") or (
-                isinstance(s, Tensor) and s._data.ndim):
-            raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, but "
-                            f"found element of type {type(s).__name__} at pos {i}")
-        shape.append(s.__index__())
+        if not _is_int(s):
+            raise TypeError(f"{fname}(): argument 'size' failed to unpack the object at pos "
+                            f'{i + 1} with error "type must be tuple of ints,but got '
+                            f'{type(s).__name__}"')
+    shape = tuple(s.__index__() for s in args)
     if any(s < 0 for s in shape):
-        raise RuntimeError(f"Trying to create tensor with negative dimension "
-                           f"{min(shape)}: {shape}")
-    return tuple(shape)
+        raise RuntimeError(negative_message or "Trying to create tensor with negative dimension "
+                           f"{min(shape)}: {list(shape)}")
+    return shape
 
 
-def _np_dtype(dtype, default=None):
+def _is_int(x):
+    """An int, a NumPy integer or a 0-d integer tensor (but not a bool), as sizes allow."""
+    if isinstance(x, bool) or not hasattr(x, "__index__"):
+        return False
+    if isinstance(x, Tensor):
+        return x._data.ndim == 0 and x._data.dtype.kind in "iu"
+    return True
+
+
+def _checked_scalar(value, dtype):
+    """`value` converted to `dtype`'s NumPy scalar, refusing values that overflow it.
+
+    PyTorch's c10::checked_convert, used by `full` and `fill_`: integers out of range are an
+    error (unsigned types also take negatives down to -max, which wrap around), floats that
+    overflow a floating type are an error (inf and nan pass), NaN can't become an integer.
+    """
+    np_dtype = dtype.np
+    if dtype is _dtype.bool_ or isinstance(value, (bool, np.bool_)):
+        return np_dtype.type(value)
+    if isinstance(value, complex):
+        raise TypeError("complex numbers are not supported by dlcore")
+    if dtype.is_floating_point:
+        info = np.finfo(np_dtype)
+        overflows = math.isfinite(value) and not float(info.min) <= value <= float(info.max)
+    else:
+        info = np.iinfo(np_dtype)
+        if isinstance(value, (float, np.floating)):
+            overflows = not (math.isfinite(value) and info.min <= value <= info.max)
+        else:
+            lowest = -info.max if info.min == 0 else info.min
+            overflows = not lowest <= value <= info.max
+    if overflows:
+        raise RuntimeError(f"value cannot be converted to type {_dtype._C_NAMES[dtype._name]} "
+                           "without overflow")
+    return np.array(value).astype(np_dtype)[()]       # wraps negatives into unsigned, as C does
+
+
+def _np_dtype(dtype, default=None, fname="tensor"):
+    """The NumPy dtype for a `dtype=` argument (a dlcore dtype or Python's float/int/bool)."""
     if dtype is None:
         return default
-    if not isinstance(dtype, _dtype.dtype):
-        raise TypeError(f"dtype must be a dlcore.dtype (like dlcore.float32), not {dtype!r}")
-    return dtype.np
+    return _dtype.as_dtype(dtype, fname).np

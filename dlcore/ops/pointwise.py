@@ -1,7 +1,8 @@
 """Pointwise ops: arithmetic with broadcasting and PyTorch's type promotion, math functions,
 comparisons and logical/bitwise ops, each with its in-place `name_` form.
 
-The hot path (`a * b` with one dtype, `a * 2.0` on a float tensor) is one NumPy call and a wrap.
+The hot path (`a * b` with one dtype, `a * 2.0` on a float tensor) is one NumPy call and a wrap;
+promotion, dtype checks and PyTorch's error messages live on the slower path beside it.
 """
 import math
 
@@ -10,14 +11,13 @@ import numpy as np
 from .. import _dtype
 from .._dtype import result_type
 from .._tensor import Tensor, _wrap
-from ._common import _operand, _raise_broadcast_error
+from ._common import _checked_scalar, _operand, _raise_broadcast_error
 from ._registry import op
 
-_UNARY_NAMES = {}
 
-
-# -- the engine: promotion, one ufunc call, PyTorch's errors ------------------------------------------
+# -- the engine: promotion, one ufunc call, PyTorch's errors ---------------------------------------
 def _cast(x, np_dtype):
+    """An operand (array or Python number) in `np_dtype`; out-of-range ints wrap as in C."""
     if isinstance(x, np.ndarray):
         return x if x.dtype == np_dtype else x.astype(np_dtype)
     if np_dtype.kind in "iu" and isinstance(x, int):
@@ -33,20 +33,32 @@ def _compute(ufunc, a, b, dtype, out=...):
     try:
         return ufunc(x, y, out=out)
     except ValueError:
-        if out is not ... and isinstance(y, np.ndarray):
-            shape = np.broadcast_shapes(out.shape, y.shape) if _broadcastable(out.shape, y.shape) else None
-            if shape is not None and shape != out.shape:
-                raise RuntimeError(f"output with shape {list(out.shape)} doesn't match the "
-                                   f"broadcast shape {list(shape)}") from None
+        if out is not ...:                   # in place: x is the output itself
+            _check_output_shape(out.shape, _shape(y))
         _raise_broadcast_error(x, y)
 
 
-def _broadcastable(s, t):
-    return all(p == q or p == 1 or q == 1 for p, q in zip(reversed(s), reversed(t)))
+def _shape(x):
+    return x.shape if isinstance(x, np.ndarray) else ()
 
 
-def _binary(ufunc, a, b):
-    """An arithmetic op whose result has the promoted dtype of its operands."""
+def _check_output_shape(out_shape, *shapes):
+    """PyTorch's errors when results of `shapes` can't be written into a tensor of `out_shape`:
+    they don't broadcast together, or their broadcast is bigger than the output."""
+    try:
+        shape = np.broadcast_shapes(out_shape, *shapes)
+    except ValueError:
+        _raise_broadcast_error(*(np.broadcast_to(0, s) for s in (out_shape,) + shapes))
+    if shape != out_shape:
+        raise RuntimeError(f"output with shape {list(out_shape)} doesn't match the broadcast "
+                           f"shape {list(shape)}")
+
+
+def _binary(ufunc, a, b, check=None):
+    """An arithmetic op whose result has the promoted dtype of its operands (`a` is a tensor).
+
+    `check(a, b)`, if given, runs on the slow path only: the fast paths never see bools.
+    """
     x = a._data
     tb = type(b)
     if tb is Tensor:
@@ -56,21 +68,16 @@ def _binary(ufunc, a, b):
                 return _wrap(ufunc(x, y, out=...))
             except ValueError:
                 _raise_broadcast_error(x, y)
-    elif tb is float and x.dtype.kind == "f":
+    elif (tb is float or tb is int) and x.dtype.kind == "f":
         return _wrap(ufunc(x, b, out=...))
-    elif tb is int and x.dtype.kind == "f":
-        return _wrap(ufunc(x, b, out=...))
-    if not isinstance(a, Tensor):
-        a, b = b, a     # reflected: a number on the left
-        return _wrap(_compute(ufunc, b, a, result_type(a, b)))
+    if check is not None:
+        check(a, b)
     return _wrap(_compute(ufunc, a, b, result_type(a, b)))
 
 
-def _check_bool_arith(name, a, b):
-    if _dtype_of(a) is _dtype.bool_ and _dtype_of(b) is _dtype.bool_:
-        if name == "sub":
-            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                               "supported. Use the `^` or `logical_xor()` operator instead.")
+def _named(f, name):
+    f.__name__ = f.__qualname__ = name
+    return f
 
 
 def _dtype_of(x):
@@ -79,177 +86,78 @@ def _dtype_of(x):
     return _dtype._scalar_dtype(x)
 
 
-def _inplace(self, result_dtype, name):
-    """PyTorch refuses in-place ops whose result would need a higher dtype kind than `self`'s."""
-    d = self.dtype
-    if result_dtype._category > d._category:
+def _check_bool_sub(a, b):
+    """PyTorch refuses `-` on bools: it is almost always a mistaken attempt to invert a mask."""
+    a_bool, b_bool = _dtype_of(a) is _dtype.bool_, _dtype_of(b) is _dtype.bool_
+    if a_bool and b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if a_bool or b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+
+
+def _not_implemented(kernel, dtype):
+    """PyTorch's error for a kernel that has no version for `dtype`."""
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{dtype._typed_name}'")
+
+
+def _require_tensor(x, fname, argname="other"):
+    """Ops such as `maximum` take tensors only (PyTorch's TypeError for a number)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fname}(): argument '{argname}' (position 2) must be Tensor, not "
+                        f"{type(x).__name__}")
+
+
+def _check_cast(result_dtype, self_dtype):
+    """PyTorch refuses to write a result into a tensor of a lower kind (float into int, int into
+    bool); a lower precision of the same kind (float64 into float32) is fine."""
+    if result_dtype._category > self_dtype._category:
         raise RuntimeError(f"result type {result_dtype._typed_name} can't be cast to the desired "
-                           f"output type {d._typed_name}")
+                           f"output type {self_dtype._typed_name}")
 
 
-def _binary_(ufunc, self, other, name):
-    rt = result_type(self, other)
-    _inplace(self, rt, name)
+def _check_no_overlap(x):
+    """An expanded tensor has elements sharing memory: writing into it is refused, as in PyTorch."""
+    strides = x.strides
+    if 0 in strides and x.size > 1 and any(s == 0 and n > 1 for s, n in zip(strides, x.shape)):
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
+                           "refers to a single memory location. Please clone() the tensor before "
+                           "performing the operation.")
+
+
+def _write(self, result):
+    """Store `result` (an array) into `self` in place, casting to self's dtype."""
     out = self._data
-    if rt.np == out.dtype:
-        _compute(ufunc, self, other, rt, out=out)
-    else:
-        out[...] = _compute(ufunc, self, other, rt)
+    if result.shape != out.shape:
+        _check_output_shape(out.shape, result.shape)
+    _check_no_overlap(out)
+    out[...] = result
     return self
 
 
-def _check_int_zero_division(a, b, what):
-    """Integer division by zero is an error in PyTorch (NumPy would warn and return 0)."""
-    rt = result_type(a, b)
-    if not rt.is_floating_point and np.any(np.asarray(_operand(b)) == 0):
-        raise RuntimeError("ZeroDivisionError")
-    return rt
-
-
-# -- arithmetic -------------------------------------------------------------------------------------
-@op
-def add(input, other, *, alpha=1, out=None):
-    if alpha != 1:
-        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
-    return _finish(_binary(np.add, input, other) if isinstance(input, Tensor)
-                   else _binary(np.add, other, input), out)
-
-
-@op
-def sub(input, other, *, alpha=1, out=None):
-    _check_bool_arith("sub", input, other)
-    if alpha != 1:
-        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
-    return _finish(_binary(np.subtract, input, other), out)
-
-
-@op
-def mul(input, other, *, out=None):
-    return _finish(_binary(np.multiply, input, other) if isinstance(input, Tensor)
-                   else _binary(np.multiply, other, input), out)
-
-
-@op
-def div(input, other, *, rounding_mode=None, out=None):
-    if rounding_mode is None:
-        return _finish(true_divide(input, other), out)
-    if rounding_mode == "floor":
-        return _finish(floor_divide(input, other), out)
-    if rounding_mode == "trunc":
-        rt = result_type(input, other)
-        if rt.is_floating_point:
-            return _finish(_wrap(np.trunc(_compute(np.true_divide, input, other, rt))), out)
-        _check_int_zero_division(input, other, "div")
-        x, y = _cast(_operand(input), rt.np), _cast(_operand(other), rt.np)
-        q = np.floor_divide(x, y, out=...)
-        q = q + ((np.remainder(x, y) != 0) & ((np.asarray(x) < 0) != (np.asarray(y) < 0)))
-        return _finish(_wrap(q.astype(rt.np, copy=False)), out)
-    raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
-                       f"found '{rounding_mode}'")
-
-
-@op
-def true_divide(input, other, *, out=None):
-    rt = result_type(input, other)
-    if not rt.is_floating_point:
-        rt = _dtype.get_default_dtype()
-    if isinstance(input, Tensor) and type(other) is Tensor and input._data.dtype is other._data.dtype is rt.np:
-        return _finish(_binary(np.true_divide, input, other), out)
-    return _finish(_wrap(_compute(np.true_divide, input, other, rt)), out)
-
-
-divide = op(div, names=("divide",))
-
-
-@op
-def floor_divide(input, other, *, out=None):
-    rt = _check_int_zero_division(input, other, "floor_divide")
-    return _finish(_wrap(_compute(np.floor_divide, input, other, rt)), out)
-
-
-@op
-def remainder(input, other, *, out=None):
-    rt = _check_int_zero_division(input, other, "remainder")
-    return _finish(_wrap(_compute(np.remainder, input, other, rt)), out)
-
-
-@op
-def fmod(input, other, *, out=None):
-    rt = _check_int_zero_division(input, other, "fmod")
-    return _finish(_wrap(_compute(np.fmod, input, other, rt)), out)
-
-
-@op
-def pow(input, exponent, *, out=None):
-    rt = result_type(input, exponent)
-    if not rt.is_floating_point:
-        e = np.asarray(_operand(exponent))
-        if rt is not _dtype.bool_ and np.any(e < 0):
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-    if type(exponent) in (int, float) and isinstance(input, Tensor) and input._data.dtype.kind == "f":
-        x = input._data
-        if exponent == 2:
-            return _finish(_wrap(np.multiply(x, x, out=...)), out)
-        return _finish(_wrap(np.power(x, exponent, out=...)), out)
-    return _finish(_wrap(_compute(np.power, input, exponent, rt)), out)
-
-
-@op
-def float_power(input, exponent):
-    return pow(_to64(input), _to64(exponent))
-
-
-def _to64(x):
-    return x.to(_dtype.float64) if isinstance(x, Tensor) else x
-
-
-@op
-def atan2(input, other):
-    rt = _float_type(result_type(input, other))
-    return _wrap(_compute(np.arctan2, input, other, rt))
-
-
-arctan2 = op(atan2, names=("arctan2",))
-
-
-@op
-def hypot(input, other):
-    return _wrap(_compute(np.hypot, input, other, result_type(input, other)))
-
-
-@op
-def maximum(input, other):
-    return _wrap(_compute(np.maximum, input, other, result_type(input, other)))
-
-
-@op
-def minimum(input, other):
-    return _wrap(_compute(np.minimum, input, other, result_type(input, other)))
-
-
-@op
-def fmax(input, other):
-    return _wrap(_compute(np.fmax, input, other, result_type(input, other)))
-
-
-@op
-def fmin(input, other):
-    return _wrap(_compute(np.fmin, input, other, result_type(input, other)))
-
-
-@op
-def lerp(input, end, weight):
-    return add(input, mul(sub(end, input), weight))
-
-
-@op
-def addcmul(input, tensor1, tensor2, *, value=1):
-    return add(input, mul(mul(tensor1, tensor2), value))
-
-
-@op
-def addcdiv(input, tensor1, tensor2, *, value=1):
-    return add(input, mul(true_divide(tensor1, tensor2), value))
+def _binary_(ufunc, self, other, check=None):
+    """In-place form of a promoting binary op: computed in the promoted dtype, stored in self's."""
+    out = self._data
+    if type(other) is Tensor and other._data.dtype is out.dtype and out.dtype.kind != "b":
+        _check_no_overlap(out)
+        try:
+            ufunc(out, other._data, out=out)      # the fast path: optimizer and accumulator updates
+        except ValueError:
+            _check_output_shape(out.shape, other._data.shape)
+            raise
+        return self
+    if check is not None:
+        check(self, other)
+    rt = result_type(self, other)
+    _check_cast(rt, self.dtype)
+    _check_no_overlap(out)
+    if rt.np == out.dtype:
+        _compute(ufunc, self, other, rt, out=out)
+    else:
+        _write(self, _compute(ufunc, self, other, rt))
+    return self
 
 
 def _finish(result, out):
@@ -258,14 +166,287 @@ def _finish(result, out):
         return result
     if not isinstance(out, Tensor):
         raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    _check_cast(result.dtype, out.dtype)
     if out._data.shape != result._data.shape:
         if out._data.size:
             raise RuntimeError(f"output with shape {list(out._data.shape)} doesn't match the "
                                f"broadcast shape {list(result._data.shape)}")
         out._data = np.empty(result._data.shape, out._data.dtype)
         out._storage = None
+        out._offset = 0
     out._data[...] = result._data
     return out
+
+
+def _alpha_times(input, other, alpha):
+    """`alpha * other` for add/sub's `alpha=`, with PyTorch's rules for alpha's type."""
+    rt = result_type(input, other)
+    if isinstance(alpha, float) and not rt.is_floating_point:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+    if isinstance(alpha, bool) and rt is not _dtype.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if rt is _dtype.bool_:
+        alpha = bool(alpha)                   # bool results: alpha is a truth value
+    return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+
+
+def _result_type(tensor, other):
+    """The dtype an arithmetic op on `tensor` and `other` gives (PyTorch's promotion rules)."""
+    return result_type(tensor, other)
+
+
+op(_named(_result_type, "result_type"), method=False)
+
+
+@op(method=False)
+def can_cast(from_, to):
+    """Whether an in-place op may store a `from_` result into a `to` tensor (not float into int)."""
+    return from_._category <= to._category
+
+
+# -- arithmetic ------------------------------------------------------------------------------------
+@op
+def add(input, other, *, alpha=1, out=None):
+    """input + alpha * other, broadcast, in the promoted dtype."""
+    if alpha != 1 or type(alpha) is not int:     # (True == 1 and 1.0 == 1 have rules too)
+        other = _alpha_times(input, other, alpha)
+    if not isinstance(input, Tensor):
+        input, other = other, input          # a number on the left: addition commutes
+    return _finish(_binary(np.add, input, other), out)
+
+
+@op
+def sub(input, other, *, alpha=1, out=None):
+    """input - alpha * other (bools refused, as in PyTorch)."""
+    if alpha != 1 or type(alpha) is not int:
+        other = _alpha_times(input, other, alpha)
+    if not isinstance(input, Tensor):
+        return _finish(_rsub(other, input), out)
+    return _finish(_binary(np.subtract, input, other, _check_bool_sub), out)
+
+
+def _rsub(self, other):
+    """other - self, for a number `other` on the left of `-`."""
+    _check_bool_sub(other, self)
+    return _wrap(_compute(np.subtract, other, self, result_type(other, self)))
+
+
+@op
+def mul(input, other, *, out=None):
+    """input * other, broadcast, in the promoted dtype."""
+    if not isinstance(input, Tensor):
+        input, other = other, input
+    return _finish(_binary(np.multiply, input, other), out)
+
+
+@op
+def div(input, other, *, rounding_mode=None, out=None):
+    """True division (always floating); `rounding_mode='trunc'` or `'floor'` rounds the quotient."""
+    if rounding_mode is None:
+        return true_divide(input, other, out=out)
+    if rounding_mode == "floor":
+        return floor_divide(input, other, out=out)
+    if rounding_mode == "trunc":
+        rt = result_type(input, other)
+        if rt.is_floating_point:
+            return _finish(_wrap(np.trunc(_compute(np.true_divide, input, other, rt))), out)
+        x, y = _integer_division_operands(input, other, rt, "div_trunc_cpu")
+        q = np.floor_divide(x, y, out=...)
+        # floor rounds toward -inf: add one back where the division was inexact and negative
+        q = q + ((np.remainder(x, y) != 0) & ((np.asarray(x) < 0) != (np.asarray(y) < 0)))
+        return _finish(_wrap(q.astype(rt.np, copy=False)), out)
+    raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                       f"found '{rounding_mode}'")
+
+
+@op
+def true_divide(input, other, *, out=None):
+    """input / other as floats: integer tensors give the default float dtype."""
+    if type(input) is Tensor:
+        x = input._data
+        if x.dtype.kind == "f":
+            to = type(other)
+            if to is float or to is int or (to is Tensor and other._data.dtype is x.dtype):
+                return _finish(_binary(np.true_divide, input, other), out)
+    rt = result_type(input, other)
+    if not rt.is_floating_point:
+        rt = _dtype.get_default_dtype()
+    return _finish(_wrap(_compute(np.true_divide, input, other, rt)), out)
+
+
+op(div, names=("divide",))
+
+
+def _integer_division_operands(a, b, rt, kernel):
+    """Both operands in `rt`, refusing bools and (for integers) a zero divisor, as PyTorch does."""
+    if rt is _dtype.bool_:
+        raise _not_implemented(kernel, rt)
+    x, y = _cast(_operand(a), rt.np), _cast(_operand(b), rt.np)
+    # (an empty dividend gives an empty result: nothing is divided, nothing to refuse)
+    if not rt.is_floating_point and np.size(x) and np.any(np.asarray(y) == 0):
+        raise RuntimeError("ZeroDivisionError")
+    return x, y
+
+
+def _division(ufunc, a, b, kernel):
+    rt = result_type(a, b)
+    x, y = _integer_division_operands(a, b, rt, kernel)
+    try:
+        return _wrap(ufunc(x, y, out=...))
+    except ValueError:
+        _raise_broadcast_error(x, y)
+
+
+@op
+def floor_divide(input, other, *, out=None):
+    """input / other rounded down (toward -inf), in the promoted dtype."""
+    return _finish(_division(np.floor_divide, input, other, "div_floor_cpu"), out)
+
+
+@op
+def remainder(input, other, *, out=None):
+    """Python's modulus: the result has the sign of the divisor."""
+    return _finish(_division(np.remainder, input, other, "remainder_cpu"), out)
+
+
+@op
+def fmod(input, other, *, out=None):
+    """C's fmod: the result has the sign of the dividend."""
+    return _finish(_division(np.fmod, input, other, "fmod_cpu"), out)
+
+
+def _power_by_number(x, exponent):
+    """x ** exponent for a float array, with PyTorch's shortcuts for common exponents (float32 and
+    float64 only; they differ from pow at -0.0 and -inf: (-inf) ** 0.5 is nan, as sqrt gives)."""
+    if exponent == 2:
+        return np.multiply(x, x, out=...)
+    if x.dtype.itemsize < 4:
+        return np.power(x, exponent, out=...)
+    if exponent == 0.5:
+        return np.sqrt(x, out=...)
+    if exponent == -1:
+        return np.reciprocal(x, out=...)
+    if exponent == 3:
+        return np.multiply(np.multiply(x, x, out=...), x, out=...)
+    if exponent == -0.5:
+        return np.reciprocal(np.sqrt(x, out=...), out=...)
+    if exponent == -2:
+        return np.reciprocal(np.multiply(x, x, out=...), out=...)
+    return np.power(x, exponent, out=...)
+
+
+def _integer_power(x, e, np_dtype):
+    """x ** e for integers where e may hold negatives: 1/x**k rounds to 0 unless x is 1 or -1."""
+    x, e = np.asarray(x), np.asarray(e)
+    negative = e < 0
+    result = np.power(x, np.where(negative, 0, e))
+    odd = (e % 2) != 0
+    inverse = np.where(x == 1, 1, np.where(x == -1, np.where(odd, -1, 1), 0))
+    return np.where(negative, inverse, result).astype(np_dtype)
+
+
+@op
+def pow(input, exponent, *, out=None):
+    """input ** exponent in the promoted dtype (integer tensors stay integer)."""
+    te = type(exponent)
+    if type(input) is Tensor and input._data.dtype.kind == "f" and (te is int or te is float):
+        return _finish(_wrap(_power_by_number(input._data, exponent)), out)
+    rt = result_type(input, exponent)
+    if rt.is_floating_point:
+        if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+            return _finish(_wrap(_power_by_number(_cast(input._data, rt.np),
+                                                  _operand(exponent))), out)
+        return _finish(_wrap(_compute(np.power, input, exponent, rt)), out)
+    if rt is _dtype.bool_:
+        if isinstance(exponent, Tensor) or not isinstance(input, Tensor):
+            raise _not_implemented("pow", rt)
+        # a bool tensor to a Python bool power: b ** True is b, b ** False is True
+        return _finish(_wrap(np.logical_or(input._data, not exponent, out=...)), out)
+    x, e = _cast(_operand(input), rt.np), _cast(_operand(exponent), rt.np)
+    if not isinstance(exponent, Tensor):
+        if exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        e = _checked_scalar(exponent, rt)        # PyTorch refuses an exponent the dtype can't hold
+        return _finish(_wrap(np.power(x, e, out=...)), out)
+    try:
+        np.broadcast_shapes(_shape(x), _shape(e))
+    except ValueError:
+        _raise_broadcast_error(x, e)
+    return _finish(_wrap(_integer_power(x, e, rt.np)), out)
+
+
+@op
+def float_power(input, exponent, *, out=None):
+    """input ** exponent computed in float64 (the result is float64 whatever the inputs)."""
+    return _finish(pow(_to64(input), _to64(exponent)), out)
+
+
+def _to64(x):
+    if isinstance(x, Tensor):
+        return x.to(_dtype.float64)
+    return float(x) if isinstance(x, (bool, int, np.integer)) else x
+
+
+def _tensor_binary(name, ufunc, float_result=False, float_only_kernel=None):
+    """A binary op that takes two tensors (PyTorch has no number overload for it)."""
+    def f(input, other, *, out=None):
+        _require_tensor(other, name)
+        rt = result_type(input, other)
+        if float_only_kernel and not rt.is_floating_point:
+            raise _not_implemented(float_only_kernel, rt)
+        if float_result and not rt.is_floating_point:
+            rt = _dtype.get_default_dtype()
+        return _finish(_wrap(_compute(ufunc, input, other, rt)), out)
+    f.__doc__ = f"Elementwise {name} of two tensors, broadcast, in the promoted dtype."
+    return _named(f, name)
+
+
+atan2 = op(_tensor_binary("atan2", np.arctan2, float_result=True), names=("atan2", "arctan2"))
+hypot = op(_tensor_binary("hypot", np.hypot, float_only_kernel="hypot_cpu"))
+maximum = op(_tensor_binary("maximum", np.maximum))   # NaN wins, as in PyTorch
+minimum = op(_tensor_binary("minimum", np.minimum))
+fmax = op(_tensor_binary("fmax", np.fmax))            # NaN loses
+fmin = op(_tensor_binary("fmin", np.fmin))
+
+
+@op
+def lerp(input, end, weight):
+    """input + weight * (end - input), computed from the nearer end as PyTorch does."""
+    _require_tensor(end, "lerp", "end")
+    if end.dtype is not input.dtype:
+        raise RuntimeError(f"expected dtype {_dtype._C_NAMES[input.dtype._name]} for `end` but got "
+                           f"dtype {_dtype._C_NAMES[end.dtype._name]}")
+    if not input.dtype.is_floating_point:
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        raise _not_implemented(kernel, input.dtype)
+    x, y, w = input._data, end._data, _cast(_operand(weight), input._data.dtype)
+    try:
+        difference = y - x
+        result = np.where(np.abs(w) < 0.5, x + w * difference, y - difference * (1 - w))
+    except ValueError:
+        _raise_broadcast_error(x, y, w)
+    return _wrap(result.astype(x.dtype, copy=False))
+
+
+@op
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2."""
+    return add(input, mul(mul(tensor1, value), tensor2))
+
+
+@op
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2 (floating tensors only, as in PyTorch)."""
+    if not (tensor1.is_floating_point() or tensor2.is_floating_point()):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))."
+            "to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
+            "float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
+    return add(input, true_divide(mul(tensor1, value), tensor2))
 
 
 # -- unary math ------------------------------------------------------------------------------------
@@ -284,36 +465,34 @@ def _unary_float(ufunc, name):
     def f_(self):
         x = self._data
         if x.dtype.kind != "f":
-            raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                               f"{self.dtype._typed_name}")
+            _check_cast(_dtype.get_default_dtype(), self.dtype)
+        _check_no_overlap(x)
         ufunc(x, out=x)
         return self
+    f.__doc__ = f"Elementwise {name}; integer and bool tensors give the default float dtype."
+    f_.__doc__ = f"In-place {name} (floating tensors only)."
     return _named(f, name), _named(f_, name + "_")
-
-
-def _named(f, name):
-    f.__name__ = f.__qualname__ = name
-    return f
 
 
 def _sigmoid(x, out=...):
     one = x.dtype.type(1)
-    r = np.exp(np.negative(x), out=out if out is not ... else None)
+    r = np.exp(np.negative(x), out=out)     # out=... makes NumPy return a 0-d array, not a scalar
     np.add(r, one, out=r)
     return np.true_divide(one, r, out=r)
 
 
 def _rsqrt(x, out=...):
-    r = np.sqrt(x, out=out if out is not ... else None)
+    r = np.sqrt(x, out=out)
     return np.true_divide(x.dtype.type(1), r, out=r)
 
 
 def _erf(x, out=...):
-    r = np.vectorize(math.erf, otypes=[x.dtype])(x) if x.size else x.copy()
+    # NumPy has no erf ufunc; math.erf per element is exact (and erf is rare in this course)
+    r = np.asarray(np.frompyfunc(math.erf, 1, 1)(x), dtype=object).astype(x.dtype)
     if out is not ...:
         out[...] = r
         return out
-    return np.asarray(r, dtype=x.dtype)
+    return r
 
 
 _FLOAT_UNARY = {
@@ -329,87 +508,147 @@ _ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "as
 
 for _name, _ufunc in _FLOAT_UNARY.items():
     _f, _f_ = _unary_float(_ufunc, _name)
-    op(_f, names=(_name,) + tuple(a for a, n in _ALIASES.items() if n == _name))
-    op(_f_, names=(_name + "_",) + tuple(a + "_" for a, n in _ALIASES.items() if n == _name),
-       function=True)
+    _aliases = tuple(a for a, n in _ALIASES.items() if n == _name)
+    op(_f, names=(_name,) + _aliases)
+    op(_f_, names=(_name + "_",) + tuple(a + "_" for a in _aliases))
     globals()[_name] = _f
 
 
-def _unary_same(ufunc, name, int_identity=False, bool_error=None):
-    """A function whose result keeps the input's dtype (floor of an int tensor is a copy)."""
+def _sign(x, out=...):
+    if x.dtype.kind == "b":                  # the sign of a bool is itself
+        return x.copy() if out is ... else out
+    # NumPy's sign of NaN is NaN; PyTorch's is 0 (it computes (0 < x) - (x < 0))
+    r = np.sign(x, out=out)
+    return np.nan_to_num(r, copy=False, nan=0.0) if r.dtype.kind == "f" else r
+
+
+def _frac(x, out=...):
+    return np.subtract(x, np.trunc(x), out=out)
+
+
+def _unary_same(ufunc, name, int_kernel=..., bool_kernel=None, bool_message=None):
+    """A function whose result keeps the input's dtype.
+
+    `int_kernel`: for integer (and bool) inputs, ... means apply the ufunc, None means the op is
+    the identity (floor of an int), a string names the PyTorch kernel that refuses them.
+    `bool_kernel`/`bool_message`: how bool inputs are refused (NotImplementedError/RuntimeError).
+    """
+    def _check(x, dtype):
+        if x.dtype.kind == "b":
+            if bool_message:
+                raise RuntimeError(bool_message)
+            if bool_kernel:
+                raise _not_implemented(bool_kernel, dtype)
+        if isinstance(int_kernel, str) and x.dtype.kind != "f":
+            raise _not_implemented(int_kernel, dtype)
+        return int_kernel is None and x.dtype.kind != "f"     # True: the identity
+
     def f(input, *, out=None):
         x = input._data
-        if bool_error and x.dtype.kind == "b":
-            raise RuntimeError(bool_error)
-        if int_identity and x.dtype.kind != "f":
+        if x.dtype.kind != "f" and _check(x, input.dtype):
             return _finish(_wrap(x.copy()), out)
         return _finish(_wrap(ufunc(x, out=...)), out)
 
     def f_(self):
         x = self._data
-        if bool_error and x.dtype.kind == "b":
-            raise RuntimeError(bool_error)
-        if not (int_identity and x.dtype.kind != "f"):
+        if not _check(x, self.dtype):
+            _check_no_overlap(x)
             ufunc(x, out=x)
         return self
+    f.__doc__ = f"Elementwise {name}, keeping the input's dtype."
+    f_.__doc__ = f"In-place {name}."
     return _named(f, name), _named(f_, name + "_")
 
 
 _NEG_BOOL = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
              "invert a mask, use the `~` or `logical_not()` operator instead.")
-_SAME_UNARY = [
-    ("neg", np.negative, False, _NEG_BOOL), ("abs", np.absolute, False, None),
-    ("floor", np.floor, True, None), ("ceil", np.ceil, True, None), ("trunc", np.trunc, True, None),
-    ("frac", lambda x, out=...: np.subtract(x, np.trunc(x), out=out), False, None),
-    ("square", np.square, False, None), ("sign", np.sign, False, None),
+_SAME_UNARY = [  # name, ufunc, integer kernel, bool kernel, bool message, aliases
+    ("neg", np.negative, ..., None, _NEG_BOOL, ("negative",)),
+    ("abs", np.absolute, ..., "abs_cpu", None, ("absolute",)),
+    ("floor", np.floor, None, "floor_vml_cpu", None, ()),
+    ("ceil", np.ceil, None, "ceil_vml_cpu", None, ()),
+    ("trunc", np.trunc, None, "trunc_vml_cpu", None, ("fix",)),
+    ("frac", _frac, "frac_cpu", None, None, ()),
+    ("sign", _sign, ..., None, None, ("sgn",)),
 ]
-for _name, _ufunc, _ident, _berr in _SAME_UNARY:
-    _f, _f_ = _unary_same(_ufunc, _name, _ident, _berr)
-    op(_f)
-    op(_f_)
+for _name, _ufunc, _int, _bool_kernel, _bool_message, _aliases in _SAME_UNARY:
+    _f, _f_ = _unary_same(_ufunc, _name, _int, _bool_kernel, _bool_message)
+    op(_f, names=(_name,) + _aliases)
+    op(_f_, names=(_name + "_",) + tuple(a + "_" for a in _aliases))
     globals()[_name] = _f
-op(neg, names=("negative",))          # noqa: F821  (defined by the loop above)
-op(abs, names=("absolute",))          # noqa: F821
-op(trunc, names=("fix",))             # noqa: F821
 
 
 @op
-def round(input, *, decimals=0):
-    x = input._data
-    if x.dtype.kind != "f":
-        return _wrap(x.copy())
-    return _wrap(np.round(x, decimals) if decimals else np.rint(x, out=...))
+def square(input, *, out=None):
+    """input * input (bool tensors give int64, as `pow(input, 2)` does)."""
+    return pow(input, 2, out=out)
+
+
+@op(function=False)
+def square_(self):
+    """In-place square."""
+    return pow_(self, 2)
 
 
 @op
-def round_(input, *, decimals=0):
-    x = input._data
-    if x.dtype.kind == "f":
-        np.round(x, decimals, out=x)
+def positive(input):
+    """The tensor itself (`+t`); refused for bool tensors, as in PyTorch."""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 
 @op
-def relu(input):
+def round(input, *, decimals=0, out=None):
+    """Round half to even; `decimals` rounds to that many decimal places."""
     x = input._data
     if x.dtype.kind == "b":
-        raise RuntimeError("\"clamp_min_cpu\" not implemented for 'Bool'")
+        raise _not_implemented("round_vml_cpu", input.dtype)
+    if x.dtype.kind != "f":
+        if decimals:
+            raise _not_implemented("round_cpu", input.dtype)
+        return _finish(_wrap(x.copy()), out)
+    return _finish(_wrap(np.round(x, decimals) if decimals else np.rint(x, out=...)), out)
+
+
+@op(function=False)
+def round_(self, *, decimals=0):
+    """In-place round."""
+    r = round(self, decimals=decimals)
+    return _write(self, r._data)
+
+
+@op
+def relu(input):
+    """max(input, 0) elementwise."""
+    x = input._data
+    if x.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
     return _wrap(np.maximum(x, x.dtype.type(0), out=...))
 
 
 @op
 def relu_(input):
+    """In-place relu."""
     x = input._data
+    if x.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
+    _check_no_overlap(x)
     np.maximum(x, x.dtype.type(0), out=x)
     return input
 
 
 @op
 def clamp(input, min=None, max=None, *, out=None):
+    """Each element limited to [min, max] (bounds: numbers or broadcastable tensors)."""
     if min is None and max is None:
         raise RuntimeError("dlcore.clamp: At least one of 'min' or 'max' must not be None")
     bounds = [b for b in (min, max) if b is not None]
     rt = result_type(input, *bounds)
+    if rt is _dtype.bool_ and not any(isinstance(b, Tensor) for b in bounds):
+        kernel = "clamp_scalar_cpu" if len(bounds) == 2 else (
+            "clamp_min_scalar_cpu" if max is None else "clamp_max_scalar_cpu")
+        raise _not_implemented(kernel, rt)
     x = _cast(input._data, rt.np)
     lo = None if min is None else _cast(_operand(min), rt.np)
     hi = None if max is None else _cast(_operand(max), rt.np)
@@ -426,41 +665,54 @@ def clamp(input, min=None, max=None, *, out=None):
     return _finish(_wrap(r), out)
 
 
-clip = op(clamp, names=("clip",))
+op(clamp, names=("clip",))
 
 
-@op
-def clamp_(input, min=None, max=None):
-    r = clamp(input, min, max)
-    if r.dtype._category > input.dtype._category:
-        raise RuntimeError(f"result type {r.dtype._typed_name} can't be cast to the desired "
-                           f"output type {input.dtype._typed_name}")
-    input._data[...] = r._data
-    return input
+@op(function=False)
+def clamp_(self, min=None, max=None):
+    """In-place clamp."""
+    r = clamp(self, min, max)
+    _check_cast(r.dtype, self.dtype)
+    return _write(self, r._data)
 
 
-clip_ = op(clamp_, names=("clip_",))
+op(clamp_, names=("clip_",), function=False)
 
 
 @op
 def clamp_min(input, min):
+    """clamp(input, min=min)."""
     return clamp(input, min=min)
 
 
 @op
 def clamp_max(input, max):
+    """clamp(input, max=max)."""
     return clamp(input, max=max)
+
+
+@op(function=False)
+def clamp_min_(self, min):
+    """In-place clamp_min."""
+    return clamp_(self, min=min)
+
+
+@op(function=False)
+def clamp_max_(self, max):
+    """In-place clamp_max."""
+    return clamp_(self, max=max)
 
 
 @op
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """NaN, +inf and -inf replaced by `nan`, `posinf`, `neginf` (default: the dtype's extremes)."""
     x = input._data
     if x.dtype.kind != "f":
         return _wrap(x.copy())
     return _wrap(np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf))
 
 
-# -- comparisons and logic ---------------------------------------------------------------------------
+# -- comparisons and logic -------------------------------------------------------------------------
 def _compare(ufunc, name):
     def f(input, other, *, out=None):
         if not isinstance(input, Tensor):
@@ -475,8 +727,9 @@ def _compare(ufunc, name):
         return _finish(_wrap(_compute(ufunc, input, other, result_type(input, other))), out)
 
     def f_(self, other):
-        self._data[...] = f(self, other)._data
-        return self
+        return _write(self, f(self, other)._data)
+    f.__doc__ = f"Elementwise `{name}` comparison: a bool tensor, compared in the promoted dtype."
+    f_.__doc__ = f"In-place {name}: the comparison's 0s and 1s stored in self's dtype."
     return _named(f, name), _named(f_, name + "_")
 
 
@@ -487,74 +740,81 @@ _COMPARISON_ALIASES = {"eq": (), "ne": ("not_equal",), "lt": ("less",), "le": ("
 for _name, _ufunc in _COMPARISONS.items():
     _f, _f_ = _compare(_ufunc, _name)
     op(_f, names=(_name,) + _COMPARISON_ALIASES[_name])
-    op(_f_, names=(_name + "_",) + tuple(a + "_" for a in _COMPARISON_ALIASES[_name]))
+    op(_f_, names=(_name + "_",) + tuple(a + "_" for a in _COMPARISON_ALIASES[_name]),
+       function=False)
     globals()[_name] = _f
 
 
 @op
 def equal(input, other):
-    """True when both tensors have the same shape and elements."""
+    """True when both tensors have the same shape and the same values (compared as numbers)."""
+    _require_tensor(other, "equal")
     return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
 
 
 @op
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    rt = result_type(input, other)
-    x, y = _cast(_operand(input), rt.np), _cast(_operand(other), rt.np)
-    if not isinstance(other, Tensor) or input._data.dtype != other._data.dtype:
-        if isinstance(other, Tensor):
-            raise RuntimeError(f"{input.dtype._typed_name} did not match {other.dtype._typed_name}")
+    """|input - other| <= atol + rtol * |other| elementwise (PyTorch's formula and checks)."""
+    _require_tensor(other, "isclose")
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{input.dtype._typed_name} did not match {other.dtype._typed_name}")
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
+    x, y = input._data, other._data
     try:
-        return _wrap(np.asarray(np.isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+        close = np.equal(x, y, out=...)
     except ValueError:
         _raise_broadcast_error(x, y)
+    floating = x.dtype.kind == "f"
+    if equal_nan and floating:
+        close |= np.isnan(x) & np.isnan(y)
+    if rtol == 0 and atol == 0:
+        return _wrap(close)
+    if not floating:                     # bools have no subtraction; ints meet a float tolerance
+        default = _dtype.get_default_dtype().np
+        x = x.astype(default) if x.dtype.kind == "b" else x
+        y = y.astype(default) if y.dtype.kind == "b" else y
+    allowed = atol + np.abs(rtol * (y if floating else y.astype(_dtype.get_default_dtype().np)))
+    actual = np.abs(x - y)
+    close |= np.isfinite(actual) & (actual <= allowed)
+    return _wrap(close)
 
 
 @op
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether every element of `input` is close to `other`'s (see isclose)."""
     return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
-@op
-def isnan(input):
-    return _wrap(np.isnan(input._data, out=...))
+def _predicate(ufunc, name, doc):
+    def f(input):
+        return _wrap(np.asarray(ufunc(input._data)))
+    f.__doc__ = doc
+    return op(_named(f, name))
 
 
-@op
-def isinf(input):
-    return _wrap(np.isinf(input._data, out=...))
-
-
-@op
-def isfinite(input):
-    return _wrap(np.isfinite(input._data, out=...))
-
-
-@op
-def isposinf(input):
-    return _wrap(np.isposinf(input._data))
-
-
-@op
-def isneginf(input):
-    return _wrap(np.isneginf(input._data))
-
-
-@op
-def signbit(input):
-    return _wrap(np.signbit(input._data, out=...))
+isnan = _predicate(np.isnan, "isnan", "Where the elements are NaN.")
+isinf = _predicate(np.isinf, "isinf", "Where the elements are +inf or -inf.")
+isfinite = _predicate(np.isfinite, "isfinite", "Where the elements are neither inf nor NaN.")
+isposinf = _predicate(np.isposinf, "isposinf", "Where the elements are +inf.")
+isneginf = _predicate(np.isneginf, "isneginf", "Where the elements are -inf.")
+signbit = _predicate(np.signbit, "signbit", "Where the sign bit is set (also for -0.0).")
 
 
 def _logical(ufunc, name):
     def f(input, other):
+        _require_tensor(other, name)
         try:
-            return _wrap(ufunc(input._data, _operand(other), out=...))
+            return _wrap(ufunc(input._data, other._data, out=...))
         except ValueError:
-            _raise_broadcast_error(input._data, _operand(other))
+            _raise_broadcast_error(input._data, other._data)
 
     def f_(self, other):
-        self._data[...] = f(self, other)._data
-        return self
+        return _write(self, f(self, other)._data)
+    f.__doc__ = f"Elementwise {name} of the truth values (nonzero is True): a bool tensor."
+    f_.__doc__ = f"In-place {name}, stored as 0/1 in self's dtype."
     return _named(f, name), _named(f_, name + "_")
 
 
@@ -562,146 +822,198 @@ for _name, _ufunc in {"logical_and": np.logical_and, "logical_or": np.logical_or
                       "logical_xor": np.logical_xor}.items():
     _f, _f_ = _logical(_ufunc, _name)
     op(_f)
-    op(_f_)
+    op(_f_, function=False)
     globals()[_name] = _f
 
 
 @op
 def logical_not(input):
+    """Elementwise not of the truth values: a bool tensor."""
     return _wrap(np.logical_not(input._data, out=...))
 
 
-@op
-def logical_not_(input):
-    input._data[...] = np.logical_not(input._data)
-    return input
+@op(function=False)
+def logical_not_(self):
+    """In-place logical_not, stored as 0/1 in self's dtype."""
+    return _write(self, np.logical_not(self._data))
 
 
-def _bitwise(ufunc, name, cpu_name):
+def _bitwise(ufunc, name, kernel):
+    shift = "shift" in name                  # shifts have no bool version either
+
+    def _check_kernel(rt):
+        if rt.is_floating_point or (shift and rt is _dtype.bool_):
+            raise _not_implemented(kernel, rt)
+
     def f(input, other):
         rt = result_type(input, other)
-        if rt.is_floating_point:
-            raise RuntimeError(f"\"{cpu_name}_cpu\" not implemented for '{rt._typed_name}'")
+        _check_kernel(rt)
+        if not isinstance(input, Tensor):
+            input, other = other, input      # a number on the left: these ops commute
         return _wrap(_compute(ufunc, input, other, rt))
 
     def f_(self, other):
-        return _binary_(ufunc, self, other, name)
+        rt = result_type(self, other)
+        _check_cast(rt, self.dtype)
+        _check_kernel(rt)
+        return _binary_(ufunc, self, other)
+    f.__doc__ = f"Elementwise {name} of integer or bool tensors."
+    f_.__doc__ = f"In-place {name}."
     return _named(f, name), _named(f_, name + "_")
 
 
-for _name, (_ufunc, _cpu) in {"bitwise_and": (np.bitwise_and, "bitwise_and"),
-                              "bitwise_or": (np.bitwise_or, "bitwise_or"),
-                              "bitwise_xor": (np.bitwise_xor, "bitwise_xor")}.items():
-    _f, _f_ = _bitwise(_ufunc, _name, _cpu)
+_BITWISE = {"bitwise_and": (np.bitwise_and, "bitwise_and_cpu"),
+            "bitwise_or": (np.bitwise_or, "bitwise_or_cpu"),
+            "bitwise_xor": (np.bitwise_xor, "bitwise_xor_cpu"),
+            "bitwise_left_shift": (np.left_shift, "lshift_cpu"),
+            "bitwise_right_shift": (np.right_shift, "rshift_cpu")}
+for _name, (_ufunc, _kernel) in _BITWISE.items():
+    _f, _f_ = _bitwise(_ufunc, _name, _kernel)
     op(_f)
-    op(_f_)
+    op(_f_, function=False)
     globals()[_name] = _f
 
 
 @op
 def bitwise_not(input):
+    """Elementwise bit inversion of an integer tensor (logical not for bools)."""
     x = input._data
     if x.dtype.kind == "f":
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{input.dtype._typed_name}'")
+        raise _not_implemented("bitwise_not_cpu", input.dtype)
     return _wrap(np.invert(x, out=...))
 
 
-# -- in-place arithmetic -------------------------------------------------------------------------------
-def _make_inplace(ufunc, name):
-    def f_(self, other, *, alpha=1):
-        if alpha != 1:
-            other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
-        if name == "sub":
-            _check_bool_arith(name, self, other)
-        return _binary_(ufunc, self, other, name)
-    return _named(f_, name + "_")
+@op(function=False)
+def bitwise_not_(self):
+    """In-place bitwise_not."""
+    return _write(self, bitwise_not(self)._data)
 
 
-for _name, _ufunc in {"add": np.add, "sub": np.subtract, "mul": np.multiply}.items():
-    op(_make_inplace(_ufunc, _name), function=False)
+# -- in-place arithmetic ---------------------------------------------------------------------------
+@op(function=False)
+def add_(self, other, *, alpha=1):
+    """self += alpha * other, in place (the result must fit self's dtype kind)."""
+    if alpha != 1 or type(alpha) is not int:
+        other = _alpha_times(self, other, alpha)
+    return _binary_(np.add, self, other)
 
 
 @op(function=False)
-def div_(self, other, *, rounding_mode=None):
-    r = div(self, other, rounding_mode=rounding_mode)
-    _inplace(self, r.dtype, "div")
-    self._data[...] = r._data
-    return self
+def sub_(self, other, *, alpha=1):
+    """self -= alpha * other, in place."""
+    if alpha != 1 or type(alpha) is not int:
+        other = _alpha_times(self, other, alpha)
+    return _binary_(np.subtract, self, other, _check_bool_sub)
 
 
 @op(function=False)
-def pow_(self, exponent):
-    r = pow(self, exponent)
-    _inplace(self, r.dtype, "pow")
-    self._data[...] = r._data
-    return self
+def mul_(self, other):
+    """self *= other, in place."""
+    return _binary_(np.multiply, self, other)
 
 
 def _result_inplace(f, name):
+    """The in-place form of `f`: compute, check the result fits self's dtype, store it."""
     def f_(self, *args, **kwargs):
-        r = f(self, *args, **kwargs)
-        _inplace(self, r.dtype, name)
-        if r._data.shape != self._data.shape:
-            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
-                               f"broadcast shape {list(r._data.shape)}")
-        self._data[...] = r._data
-        return self
+        try:
+            r = f(self, *args, **kwargs)
+        except NotImplementedError:
+            if args and isinstance(args[0], Tensor):   # PyTorch reports a bad cast first
+                _check_cast(result_type(self, args[0]), self.dtype)
+            raise
+        _check_cast(r.dtype, self.dtype)
+        return _write(self, r._data)
+    f_.__doc__ = f"In-place {name}."
     return _named(f_, name + "_")
 
 
-for _f in (floor_divide, remainder, fmod, true_divide, atan2, hypot, lerp, addcmul, addcdiv,
-           nan_to_num, float_power):
+for _f in (div, true_divide, floor_divide, remainder, fmod, atan2, hypot, lerp, addcmul,
+           addcdiv, nan_to_num, maximum, minimum, fmax, fmin):
     op(_result_inplace(_f, _f.__name__), function=False)
+pow_ = op(_result_inplace(pow, "pow"), function=False)
 op(_result_inplace(div, "divide"), function=False)
 op(_result_inplace(sub, "subtract"), function=False)
 op(_result_inplace(mul, "multiply"), function=False)
+op(_result_inplace(atan2, "arctan2"), function=False)
 op(sub, names=("subtract",))
 op(mul, names=("multiply",))
 
 
 @op(function=False)
+def float_power_(self, exponent):
+    """In-place float_power: self must already be float64."""
+    if self.dtype is not _dtype.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype {self.dtype._typed_name} but "
+                           "the operation's result requires dtype Double")
+    return _write(self, float_power(self, exponent)._data)
+
+
+@op(function=False)
 def zero_(self):
+    """Fill with zeros, in place (every view of the storage sees it)."""
     self._data[...] = 0
     return self
 
 
 @op(function=False)
 def fill_(self, value):
+    """Fill with `value`, in place: a number (checked to fit the dtype) or a 0-d tensor."""
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
-        value = value._data
+        value = value._data                   # a tensor's value is cast, wrapping like C
+    elif isinstance(value, (bool, int, float, np.number, np.bool_)):
+        value = _checked_scalar(value, self.dtype)
+    else:
+        raise TypeError(f"fill_(): argument 'value' must be Number or Tensor, not "
+                        f"{type(value).__name__}")
     self._data[...] = value
     return self
 
 
 @op(function=False)
 def copy_(self, src, non_blocking=False):
+    """Copy `src`'s values (broadcast, cast to self's dtype) into self, in place."""
+    x = _operand(src)
+    if not isinstance(src, Tensor):
+        x = np.array(x).astype(self._data.dtype)        # numbers wrap into the dtype, like C
+    _check_no_overlap(self._data)
     try:
-        self._data[...] = _operand(src)
+        self._data[...] = x
     except ValueError:
-        _raise_broadcast_error(self._data, src._data)
+        _check_output_shape(self._data.shape, x.shape)
+        raise
     return self
 
 
 # -- operators ------------------------------------------------------------------------------------
-def _reflected(ufunc, name):
-    def f(self, other):
-        return _wrap(_compute(ufunc, other, self, result_type(other, self)))
-    return _named(f, name)
+def _type_error_to_not_implemented(f):
+    """`t == None` is False rather than an error: Python tries the other side, then identity."""
+    def operator(self, other):
+        try:
+            return f(self, other)
+        except TypeError:
+            return NotImplemented
+    return _named(operator, f.__name__)
+
+
+def _invert(self):
+    if self._data.dtype.kind == "f":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return bitwise_not(self)
 
 
 def _install_operators(T):
-    T.__add__ = add
-    T.__radd__ = add
-    T.__iadd__ = T.add_
+    """Python's operators on Tensor, each the op above (reflected forms put the number first)."""
+    T.__add__ = T.__radd__ = add
+    T.__iadd__ = add_
     T.__sub__ = sub
-    T.__rsub__ = _reflected(np.subtract, "__rsub__")
-    T.__isub__ = T.sub_
-    T.__mul__ = mul
-    T.__rmul__ = mul
-    T.__imul__ = T.mul_
+    T.__rsub__ = _rsub
+    T.__isub__ = sub_
+    T.__mul__ = T.__rmul__ = mul
+    T.__imul__ = mul_
     T.__truediv__ = true_divide
     T.__rtruediv__ = lambda self, other: true_divide(other, self)
     T.__itruediv__ = T.div_
@@ -713,27 +1025,27 @@ def _install_operators(T):
     T.__imod__ = T.remainder_
     T.__pow__ = pow
     T.__rpow__ = lambda self, other: pow(other, self)
-    T.__ipow__ = T.pow_
-    T.__neg__ = neg          # noqa: F821
-    T.__pos__ = lambda self: self
+    T.__ipow__ = pow_
+    T.__neg__ = neg          # noqa: F821  (defined by the loop above)
+    T.__pos__ = positive
     T.__abs__ = abs          # noqa: F821
     T.__invert__ = _invert
     T.__and__ = T.__rand__ = bitwise_and      # noqa: F821
     T.__or__ = T.__ror__ = bitwise_or         # noqa: F821
     T.__xor__ = T.__rxor__ = bitwise_xor      # noqa: F821
+    T.__lshift__ = bitwise_left_shift         # noqa: F821
+    T.__rshift__ = bitwise_right_shift        # noqa: F821
+    T.__rlshift__ = lambda self, other: bitwise_left_shift(other, self)    # noqa: F821
+    T.__rrshift__ = lambda self, other: bitwise_right_shift(other, self)   # noqa: F821
     T.__iand__ = T.bitwise_and_
     T.__ior__ = T.bitwise_or_
     T.__ixor__ = T.bitwise_xor_
-    T.__eq__ = eq            # noqa: F821
-    T.__ne__ = ne            # noqa: F821
+    T.__ilshift__ = T.bitwise_left_shift_
+    T.__irshift__ = T.bitwise_right_shift_
+    T.__eq__ = _type_error_to_not_implemented(eq)    # noqa: F821
+    T.__ne__ = _type_error_to_not_implemented(ne)    # noqa: F821
     T.__lt__ = lt            # noqa: F821
     T.__le__ = le            # noqa: F821
     T.__gt__ = gt            # noqa: F821
     T.__ge__ = ge            # noqa: F821
     T.__hash__ = lambda self: id(self)
-
-
-def _invert(self):
-    if self._data.dtype.kind == "b":
-        return logical_not(self)
-    return bitwise_not(self)
