@@ -2,6 +2,7 @@
 import numpy as np
 
 from . import _dtype
+from ._device import CPU as _CPU
 
 __all__ = ["Storage"]
 
@@ -13,15 +14,15 @@ class Storage:
     tells whether two tensors share memory, and writing into the storage shows through each view.
     """
 
-    __slots__ = ("_array", "dtype", "device", "__weakref__")
+    __slots__ = ("_array", "dtype", "device", "_ptr", "__weakref__")
 
     def __init__(self, array, device=None):
-        from ._device import CPU
         if array.ndim != 1:
             raise ValueError("a Storage holds a flat, 1-D array")
         self._array = array
         self.dtype = _dtype.from_numpy_dtype(array.dtype)
-        self.device = CPU if device is None else device
+        self.device = _CPU if device is None else device
+        self._ptr = None
 
     # -- size and elements ------------------------------------------------------------------
     def size(self):
@@ -36,7 +37,13 @@ class Storage:
         return self.dtype.itemsize
 
     def data_ptr(self):
-        return self._array.__array_interface__["data"][0]
+        return self._address()
+
+    def _address(self):
+        """Address of element 0 (cached: tensors' offsets are measured from it)."""
+        if self._ptr is None:
+            self._ptr = self._array.__array_interface__["data"][0]
+        return self._ptr
 
     def _check_index(self, i):
         n = len(self)
@@ -99,4 +106,10 @@ def _storage_for(array):
         itemsize = array.itemsize
         span = 0 if array.size == 0 else 1 + sum((n - 1) * s for n, s in zip(array.shape, array.strides)) // itemsize
         flat = np.lib.stride_tricks.as_strided(array, (span,), (itemsize,))
-    return Storage(flat)
+    # the hot path of every first view: skip __init__'s checks, the array is known to be fine
+    storage = object.__new__(Storage)
+    storage._array = flat
+    storage.dtype = _dtype._FROM_NUMPY[flat.dtype]
+    storage.device = _CPU
+    storage._ptr = None
+    return storage

@@ -21,9 +21,16 @@ class _TensorMeta(type):
 class Tensor(metaclass=_TensorMeta):
     """A multi-dimensional array over a Storage. `dlcore.Tensor(...)` builds a float32 tensor."""
 
-    __slots__ = ("_data", "_storage", "requires_grad", "grad", "grad_fn", "__weakref__")
+    # _offset: storage offset in elements, or None until asked for (views made by NumPy slicing
+    # know their memory address, not their offset; computing it costs two address look-ups)
+    __slots__ = ("_data", "_storage", "_offset", "requires_grad", "grad", "grad_fn",
+                 "__weakref__")
+    # `np.float64(2.5) * t`: NumPy scalars defer to Tensor's reflected operators, as with PyTorch
+    __array_priority__ = 1000
 
     def __new__(cls, *args, device=None):
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            return args[0]                    # Tensor(t) is t, whatever its dtype (as in PyTorch)
         return _legacy_new(_dtype.float32, args, device)
 
     # -- metadata -----------------------------------------------------------------------------
@@ -65,7 +72,11 @@ class Tensor(metaclass=_TensorMeta):
     untyped_storage = storage
 
     def storage_offset(self):
-        return (_address(self._data) - _address(self.storage()._array)) // self._data.itemsize
+        offset = self._offset
+        if offset is None:
+            storage = self.storage()
+            offset = self._offset = (_address(self._data) - storage._address()) // self._data.itemsize
+        return offset
 
     def dim(self):
         return self._data.ndim
@@ -93,10 +104,13 @@ class Tensor(metaclass=_TensorMeta):
 
     @property
     def T(self):
-        return self.permute(*reversed(range(self._data.ndim)))
+        return self.permute(tuple(range(self._data.ndim - 1, -1, -1)))
 
     @property
     def mT(self):
+        if self._data.ndim < 2:
+            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
+                               f"Got {self._data.ndim}-D tensor.")
         return self.transpose(-2, -1)
 
     @property
@@ -210,12 +224,15 @@ class Tensor(metaclass=_TensorMeta):
                 dtype = a
             elif isinstance(a, Tensor):
                 dtype, device = a.dtype, a.device
+            elif isinstance(a, type) and a in _dtype._FROM_PYTHON_TYPE:
+                dtype = a                     # to(float) is to(float64), as in PyTorch
             elif isinstance(a, (str, int)) or type(a).__name__ == "device":
                 device = a
             else:
                 raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
         if device is not None:
             _as_device(device)
+        dtype = _dtype.as_dtype(dtype, "to")
         if dtype is None or dtype.np == self._data.dtype:
             return _wrap(self._data.copy()) if copy else self
         return _wrap(self._data.astype(dtype.np))
@@ -301,11 +318,30 @@ def _rebuild(array):
 _new = object.__new__
 
 
+def _contiguous_strides(shape):
+    """Row-major strides in elements, with PyTorch's rule that a size-0 dim counts as size 1."""
+    strides, acc = [], 1
+    for n in reversed(shape):
+        strides.append(acc)
+        acc *= max(n, 1)
+    return strides[::-1]
+
+
+def _empty_with_torch_strides(array):
+    # NumPy gives empty arrays all-zero strides; PyTorch gives them row-major ones
+    item = array.itemsize
+    return np.ndarray(array.shape, array.dtype, np.empty(0, array.dtype), 0,
+                      tuple(s * item for s in _contiguous_strides(array.shape)))
+
+
 def _wrap(array, storage=None):
     """A new tensor over `array` (which the caller hands over)."""
+    if not array.size and array.ndim and not any(array.strides):
+        array = _empty_with_torch_strides(array)
     t = _new(Tensor)
     t._data = array
     t._storage = storage
+    t._offset = 0
     t.requires_grad = False
     t.grad = None
     t.grad_fn = None
@@ -318,6 +354,7 @@ def _view(base, array):
     t._data = array
     s = base._storage
     t._storage = s if s is not None else base.storage()
+    t._offset = None
     t.requires_grad = False
     t.grad = None
     t.grad_fn = None
@@ -329,10 +366,14 @@ def _as_strided_view(base, shape, strides, offset):
     storage = base.storage()
     flat = storage._array
     item = flat.itemsize
-    array = np.ndarray(shape, flat.dtype, flat, offset * item, tuple(s * item for s in strides))
+    # an empty view may start past the storage's end (x[4:, 5:] of a 4x6); its memory is never
+    # read, and its offset is recorded below, so NumPy's array may start at the end instead
+    start = offset if offset <= flat.shape[0] else flat.shape[0]
+    array = np.ndarray(shape, flat.dtype, flat, start * item, tuple(s * item for s in strides))
     t = _new(Tensor)
     t._data = array
     t._storage = storage
+    t._offset = offset
     t.requires_grad = False
     t.grad = None
     t.grad_fn = None
@@ -394,6 +435,8 @@ def _legacy_new(dtype, args, device):
                                f"{list(shape)}")
         return _wrap(np.zeros(shape, dtype.np))
     if len(args) == 1:
+        if isinstance(args[0], (bool, float)):
+            raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
         from .ops.creation import tensor
         return tensor(args[0], dtype=dtype)
     raise TypeError(f"{dtype._typed_name}Tensor() got an invalid combination of arguments: "
