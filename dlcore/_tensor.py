@@ -361,6 +361,13 @@ def _view(base, array):
     return t
 
 
+def _view_at(base, array, offset):
+    """`_view` when the caller knows the view's storage offset (None: work it out if asked)."""
+    t = _view(base, array)
+    t._offset = offset
+    return t
+
+
 def _as_strided_view(base, shape, strides, offset):
     """A view of `base`'s storage with the given shape, strides and offset (all in elements)."""
     storage = base.storage()
@@ -369,7 +376,7 @@ def _as_strided_view(base, shape, strides, offset):
     # an empty view may start past the storage's end (x[4:, 5:] of a 4x6); its memory is never
     # read, and its offset is recorded below, so NumPy's array may start at the end instead
     start = offset if offset <= flat.shape[0] else flat.shape[0]
-    array = np.ndarray(shape, flat.dtype, flat, start * item, tuple(s * item for s in strides))
+    array = np.ndarray(shape, flat.dtype, flat, start * item, [s * item for s in strides])
     t = _new(Tensor)
     t._data = array
     t._storage = storage

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _dtype
 from .._dtype import result_type
-from .._tensor import Tensor, _wrap, _wrap_dim
+from .._tensor import Tensor, _view_at, _wrap, _wrap_dim
 from ._common import _operand
 from ._registry import op
 from .shape import _contiguous_strides, _Layout
@@ -248,6 +248,27 @@ def _torch_verdict(x, advanced):
 
 
 def _getitem(self, index):
+    x = self._data
+    if x.ndim:
+        # fast paths for `t[i]` and `t[a:b]` (the general code below gives the same views)
+        kind = type(index)
+        if kind is int:
+            n = x.shape[0]
+            if -n <= index < n:
+                i = index + n if index < 0 else index
+                offset = self._offset
+                if offset is not None:
+                    offset += i * (x.strides[0] // x.itemsize)
+                return _view_at(self, x[i, ...], offset)
+        elif kind is slice and (index.step is None or type(index.step) is int and index.step > 0):
+            array = x[index]
+            # (with a step, NumPy leaves a length-1 result's stride unscaled; PyTorch scales it)
+            if index.step is None or index.step == 1 or array.shape[0] > 1:
+                start = index.indices(x.shape[0])[0]
+                offset = self._offset
+                if offset is not None:
+                    offset += start * (x.strides[0] // x.itemsize)
+                return _view_at(self, array, offset)
     layout, advanced = _apply_basic(self, index)
     view = layout.view(self)
     if not advanced:

@@ -143,6 +143,13 @@ def _raise_matmul_error(x, y):
 def matmul(input, other, *, out=None):
     """Matrix product with NumPy/PyTorch semantics: 1-D·1-D is a dot product (0-d), a 1-D operand
     is a row or column vector, and leading (batch) dims broadcast."""
+    if type(input) is Tensor and type(other) is Tensor and out is None:
+        x, y = input._data, other._data
+        if x.dtype is y.dtype and x.ndim and y.ndim and x.dtype.kind != "b":
+            try:
+                return _wrap(np.matmul(x, y, out=...))     # the fast path: one NumPy call
+            except ValueError:
+                _raise_matmul_error(x, y)
     x = _array(input, "matmul", "input", 1)
     y = _array(other, "matmul", "other", 2)
     if x.dtype != y.dtype or x.dtype.kind == "b" or not x.ndim or not y.ndim:

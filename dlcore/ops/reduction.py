@@ -172,6 +172,10 @@ def _require_float(x, fname):
 @op
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum over `dim` (an int, a tuple, or every dim). Integers and bools sum to int64."""
+    if dim is None and dtype is None and out is None and not keepdim and type(input) is Tensor:
+        x = input._data
+        if x.dtype.kind == "f" and x.size < _SMALL:    # a loss's sum: the fast path
+            return _wrap(np.add.reduce(x, None, np.float64, out=...).astype(x.dtype))
     x = _cast_to(_input(input, "sum"), dtype)
     axes = _reduce_axes(x, dim, "sum")
     if x.dtype.kind == "f":
@@ -195,6 +199,11 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
 @op
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Arithmetic mean over `dim`; needs a floating input or `dtype=`. Empty input gives nan."""
+    if dim is None and dtype is None and out is None and not keepdim and type(input) is Tensor:
+        x = input._data
+        if x.dtype.kind == "f" and 0 < x.size < _SMALL:    # a loss's mean: the fast path
+            total = np.add.reduce(x, None, np.float64, out=...)
+            return _wrap(np.true_divide(total, x.size, out=total).astype(x.dtype))
     x = _input(input, "mean")
     if dtype is not None:
         if _np_dtype(dtype).kind != "f":

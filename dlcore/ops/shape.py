@@ -7,8 +7,10 @@ on (shape, strides, offset) in elements; `_as_strided_view` then builds the NumP
 import numpy as np
 
 from .. import _dtype
+from .._dtype import result_type
 from .._size import Size
-from .._tensor import Tensor, _as_strided_view, _contiguous_strides, _view, _wrap, _wrap_dim
+from .._tensor import (Tensor, _as_strided_view, _contiguous_strides, _view, _view_at, _wrap,
+                       _wrap_dim)
 from ._common import _dims
 from ._registry import op
 
@@ -25,7 +27,8 @@ class _Layout:
         item = x.itemsize
         self.shape = list(x.shape)
         self.strides = [s // item for s in x.strides]
-        self.offset = t.storage_offset()
+        offset = t._offset
+        self.offset = offset if offset is not None else t.storage_offset()
 
     def select(self, dim, i):
         """Keep only position `i` (in range, non-negative) of `dim`, which goes away."""
@@ -54,9 +57,7 @@ class _Layout:
 def _same_start_view(base, array):
     """A view over `array`, which NumPy derived from base's array without moving its first
     element (transpose, permute, squeeze, reshape of a contiguous array): same storage offset."""
-    t = _view(base, array)
-    t._offset = base._offset
-    return t
+    return _view_at(base, array, base._offset)
 
 
 def _infer_size(shape, numel):
@@ -128,6 +129,8 @@ def _shape_args(shape, fname, argname):
         raise TypeError(f'{fname}() missing 1 required positional arguments: "{argname}"')
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
+    if all(type(s) is int for s in shape):      # the common case, checked fast
+        return list(shape)
     out = []
     for i, s in enumerate(shape):
         if isinstance(s, bool) or not hasattr(s, "__index__"):
@@ -166,6 +169,16 @@ def view(self, *shape):
         if shape[0].itemsize != self._data.itemsize:
             raise RuntimeError("view(dtype) with a different element size is not supported")
         return _same_start_view(self, self._data.view(shape[0].np))
+    x = self._data
+    if shape and type(shape[0]) is int and x.flags.c_contiguous and 1 not in x.shape:
+        # the common `t.view(a, -1)` of a contiguous tensor: NumPy's reshape is a view whose
+        # strides are PyTorch's whenever no size-1 or empty dims are involved
+        try:
+            array = x.reshape(shape)
+        except (TypeError, ValueError):
+            array = None      # the general path below gives PyTorch's error
+        if array is not None and 1 not in array.shape and array.size and min(shape) >= -1:
+            return _view_at(self, array, self._offset)
     if not shape:
         raise TypeError("view() received an invalid combination of arguments - got (), but "
                         "expected one of:\n * (dlcore.dtype dtype)\n * (tuple of ints size)\n")
@@ -276,6 +289,11 @@ op(movedim, names=("moveaxis",))
 @op
 def unsqueeze(input, dim):
     """A size-1 dim inserted at `dim`. A view."""
+    x = input._data
+    if x.flags.c_contiguous and 1 not in x.shape and x.size:
+        # contiguous: PyTorch's stride for the new dim is the contiguous one, as NumPy's reshape gives
+        d = _wrap_dim(dim, x.ndim + 1)
+        return _view_at(input, x.reshape(x.shape[:d] + (1,) + x.shape[d:]), input._offset)
     layout = _Layout(input)
     layout.unsqueeze(_wrap_dim(dim, len(layout.shape) + 1))
     return layout.view(input)
@@ -442,8 +460,13 @@ def select(input, dim, index):
 @op
 def unbind(input, dim=0):
     """The tensor's slices along `dim`, as a tuple of views."""
-    if input._data.ndim == 0:
+    x = input._data
+    if x.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    if dim == 0:
+        # `w, b = params`: NumPy's x[i] is PyTorch's select(0, i), so build the views directly
+        offset, step = input.storage_offset(), x.strides[0] // x.itemsize
+        return tuple(_view_at(input, x[i, ...], offset + i * step) for i in range(x.shape[0]))
     layout = _Layout(input)
     d = _wrap_dim(dim, len(layout.shape))
     n, step = layout.shape[d], layout.strides[d]
@@ -567,9 +590,12 @@ def _join_inputs(tensors, fname):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
                             f"{type(t).__name__}")
-    from .._dtype import result_type
-    rt = result_type(*tensors) if any(t._data.ndim for t in tensors) else result_type(*tensors)
-    return [t._data if t._data.dtype == rt.np else t._data.astype(rt.np) for t in tensors], rt
+    arrays = [t._data for t in tensors]
+    first = arrays[0].dtype
+    if all(a.dtype is first for a in arrays):
+        return arrays, _dtype._FROM_NUMPY[first]
+    rt = result_type(*tensors)
+    return [a if a.dtype == rt.np else a.astype(rt.np) for a in arrays], rt
 
 
 @op
@@ -609,7 +635,8 @@ def stack(tensors, dim=0, *, out=None):
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(arrays[0].shape)} at entry 0 and {list(a.shape)} at "
                                f"entry {i}")
-    return _wrap(np.stack(arrays, axis=d))
+    # np.array of equal-shaped arrays stacks them along a new first dim, faster than np.stack
+    return _wrap(np.array(arrays) if d == 0 else np.stack(arrays, axis=d))
 
 
 @op
