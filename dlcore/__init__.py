@@ -19,6 +19,7 @@ from . import ops as _ops
 from .ops import _registry, pointwise as _pointwise, indexing as _indexing
 from .ops import linalg as _linalg
 from .ops.reduction import return_types  # noqa: F401
+from .ops import random  # noqa: F401  (dlcore.random.manual_seed, fork_rng, like torch.random)
 
 bool = _dtype.bool_
 half, float, double = float16, float32, float64
