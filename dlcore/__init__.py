@@ -20,6 +20,11 @@ from .ops import _registry, pointwise as _pointwise, indexing as _indexing
 from .ops import linalg as _linalg
 from .ops.reduction import return_types  # noqa: F401
 from .ops import random  # noqa: F401  (dlcore.random.manual_seed, fork_rng, like torch.random)
+from . import autograd as _autograd
+from .autograd import inplace as _  # noqa: F401
+from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: F401
+                       is_grad_enabled)
+autograd = _autograd
 
 bool = _dtype.bool_
 half, float, double = float16, float32, float64
@@ -29,10 +34,16 @@ for _d, _cls in _TYPED_CLASSES.items():
     globals()[_cls.__name__] = _cls
 del _d, _cls
 
-_registry.install(Tensor, globals())
+_inplace_ops = _registry.install(Tensor, globals())
 _pointwise._install_operators(Tensor)
 _indexing._install_indexing(Tensor)
 _linalg._install_operators(Tensor)
+# operators like `+=` were bound to the plain in-place functions: use the counted ones
+for _name, _value in list(vars(Tensor).items()):
+    if _name.startswith("__") and _value in _inplace_ops:
+        setattr(Tensor, _name, _inplace_ops[_value])
+Tensor.__setitem__ = _autograd.inplace.inplace(Tensor.__setitem__, None)
+del _name, _value
 
 # NumPy warns on overflow, division by zero and invalid values; PyTorch silently returns
 # inf/nan. Silence those warnings only where dlcore's own code raised them.

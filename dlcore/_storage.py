@@ -14,7 +14,8 @@ class Storage:
     tells whether two tensors share memory, and writing into the storage shows through each view.
     """
 
-    __slots__ = ("_array", "dtype", "device", "_ptr", "__weakref__")
+    # _version: bumped by every in-place write through any view (autograd's version counter)
+    __slots__ = ("_array", "dtype", "device", "_ptr", "_version", "__weakref__")
 
     def __init__(self, array, device=None):
         if array.ndim != 1:
@@ -23,6 +24,7 @@ class Storage:
         self.dtype = _dtype.from_numpy_dtype(array.dtype)
         self.device = _CPU if device is None else device
         self._ptr = None
+        self._version = 0
 
     # -- size and elements ------------------------------------------------------------------
     def size(self):
@@ -112,4 +114,5 @@ def _storage_for(array):
     storage.dtype = _dtype._FROM_NUMPY[flat.dtype]
     storage.device = _CPU
     storage._ptr = None
+    storage._version = 0
     return storage

@@ -23,7 +23,8 @@ class Tensor(metaclass=_TensorMeta):
 
     # _offset: storage offset in elements, or None until asked for (views made by NumPy slicing
     # know their memory address, not their offset; computing it costs two address look-ups)
-    __slots__ = ("_data", "_storage", "_offset", "requires_grad", "grad", "grad_fn",
+    # _meta: autograd's rarely needed extras (output position, hooks, view base), else None
+    __slots__ = ("_data", "_storage", "_offset", "requires_grad", "grad", "grad_fn", "_meta",
                  "__weakref__")
     # `np.float64(2.5) * t`: NumPy scalars defer to Tensor's reflected operators, as with PyTorch
     __array_priority__ = 1000
@@ -140,6 +141,42 @@ class Tensor(metaclass=_TensorMeta):
 
     def get_device(self):
         return -1
+
+    # -- autograd -------------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Add d(self)/d(leaf) into the `.grad` of every leaf that requires grad."""
+        from .autograd import engine
+        engine.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def detach(self):
+        """The same data (shared storage) cut off from the graph: requires_grad is False."""
+        return _view_at(self, self._data, self._offset)
+
+    def detach_(self):
+        if self._meta is not None and self._meta.view_of is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in `.grad` after backward."""
+        from .autograd import engine
+        engine.retain_grad(self)
+
+    @property
+    def retains_grad(self):
+        return self._meta is not None and self._meta.retains_grad
+
+    def register_hook(self, hook):
+        """Call `hook(grad)` when this tensor's gradient is computed (a returned tensor replaces
+        it); returns a handle whose `remove()` takes the hook away."""
+        from .autograd import engine
+        return engine.register_hook(self, hook)
+
+    @property
+    def _version(self):
+        return 0 if self._storage is None else self._storage._version
 
     # -- to Python and NumPy ------------------------------------------------------------------
     def item(self):
@@ -345,6 +382,7 @@ def _wrap(array, storage=None):
     t.requires_grad = False
     t.grad = None
     t.grad_fn = None
+    t._meta = None
     return t
 
 
@@ -358,6 +396,7 @@ def _view(base, array):
     t.requires_grad = False
     t.grad = None
     t.grad_fn = None
+    t._meta = None
     return t
 
 
@@ -384,6 +423,7 @@ def _as_strided_view(base, shape, strides, offset):
     t.requires_grad = False
     t.grad = None
     t.grad_fn = None
+    t._meta = None
     return t
 
 

@@ -17,6 +17,21 @@ def op(fn=None, *, names=None, method=True, function=True):
 
 
 def install(tensor_class, namespace):
+    """Put every op on Tensor and in the namespace; in-place ops (`name_`) get version counting
+    and, when gradients flow, the graph of their out-of-place twin (autograd/inplace.py)."""
+    from ..autograd.inplace import NOT_INPLACE, inplace
+    wrapped = {}
+
+    def prepared(name, f):
+        if not name.endswith("_") or name.startswith("__") or name in NOT_INPLACE:
+            return f
+        if f not in wrapped:
+            twin = FUNCTIONS.get(name[:-1]) or METHODS.get(name[:-1])
+            wrapped[f] = inplace(f, twin)
+        return wrapped[f]
+
     for name, f in METHODS.items():
-        setattr(tensor_class, name, f)
-    namespace.update(FUNCTIONS)
+        setattr(tensor_class, name, prepared(name, f))
+    for name, f in FUNCTIONS.items():
+        namespace[name] = prepared(name, f)
+    return wrapped

@@ -12,6 +12,7 @@ from .. import _dtype
 from .._dtype import result_type
 from .._tensor import Tensor, _wrap
 from ._common import _checked_scalar, _operand, _raise_broadcast_error
+from ..autograd.graph import differentiable
 from ._registry import op
 
 
@@ -207,6 +208,7 @@ def can_cast(from_, to):
 
 # -- arithmetic ------------------------------------------------------------------------------------
 @op
+@differentiable(inputs=("input", "other"))
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, broadcast, in the promoted dtype."""
     if alpha != 1 or type(alpha) is not int:     # (True == 1 and 1.0 == 1 have rules too)
@@ -216,7 +218,14 @@ def add(input, other, *, alpha=1, out=None):
     return _finish(_binary(np.add, input, other), out)
 
 
+@add.backward
+def _(ctx, grad):
+    alpha = ctx.kwargs.get("alpha", 1)
+    return grad, (grad if alpha == 1 else grad * alpha)
+
+
 @op
+@differentiable(inputs=("input", "other"))
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other (bools refused, as in PyTorch)."""
     if alpha != 1 or type(alpha) is not int:
@@ -226,6 +235,12 @@ def sub(input, other, *, alpha=1, out=None):
     return _finish(_binary(np.subtract, input, other, _check_bool_sub), out)
 
 
+@sub.backward
+def _(ctx, grad):
+    alpha = ctx.kwargs.get("alpha", 1)
+    return grad, -grad if alpha == 1 else grad * -alpha
+
+
 def _rsub(self, other):
     """other - self, for a number `other` on the left of `-`."""
     _check_bool_sub(other, self)
@@ -233,11 +248,18 @@ def _rsub(self, other):
 
 
 @op
+@differentiable(inputs=("input", "other"), saves=("input", "other"))
 def mul(input, other, *, out=None):
     """input * other, broadcast, in the promoted dtype."""
     if not isinstance(input, Tensor):
         input, other = other, input
     return _finish(_binary(np.multiply, input, other), out)
+
+
+@mul.backward
+def _(ctx, grad):
+    a, b = ctx.inputs
+    return grad * b, grad * a
 
 
 @op
@@ -261,6 +283,7 @@ def div(input, other, *, rounding_mode=None, out=None):
 
 
 @op
+@differentiable(inputs=("input", "other"), saves=("input", "other"), name="DivBackward0")
 def true_divide(input, other, *, out=None):
     """input / other as floats: integer tensors give the default float dtype."""
     if type(input) is Tensor:
@@ -273,6 +296,12 @@ def true_divide(input, other, *, out=None):
     if not rt.is_floating_point:
         rt = _dtype.get_default_dtype()
     return _finish(_wrap(_compute(np.true_divide, input, other, rt)), out)
+
+
+@true_divide.backward
+def _(ctx, grad):
+    a, b = ctx.inputs
+    return grad / b, -grad * a / (b * b)
 
 
 op(div, names=("divide",))
@@ -347,6 +376,7 @@ def _integer_power(x, e, np_dtype):
 
 
 @op
+@differentiable(inputs=("input", "exponent"), saves=("input", "exponent", "result"))
 def pow(input, exponent, *, out=None):
     """input ** exponent in the promoted dtype (integer tensors stay integer)."""
     te = type(exponent)
@@ -374,6 +404,28 @@ def pow(input, exponent, *, out=None):
     except ValueError:
         _raise_broadcast_error(x, e)
     return _finish(_wrap(_integer_power(x, e, rt.np)), out)
+
+
+@pow.backward
+def _(ctx, grad):
+    base, exponent = ctx.inputs
+    grad_base = grad_exponent = None
+    if isinstance(base, Tensor):
+        if isinstance(exponent, Tensor):
+            grad_base = grad * exponent * base ** (exponent - 1)
+        elif exponent == 0:
+            grad_base = grad * 0
+        else:
+            grad_base = grad * exponent * base ** (exponent - 1)
+    if isinstance(exponent, Tensor):
+        # d(b**e)/de = b**e * log(b); PyTorch takes it as 0 where b == 0 and e >= 0
+        log_base = log(base) if isinstance(base, Tensor) else math.log(base)
+        term = grad * ctx.result * log_base
+        if isinstance(base, Tensor):
+            from .indexing import where
+            term = where((base == 0) & (exponent >= 0), term * 0, term)
+        grad_exponent = term
+    return grad_base, grad_exponent
 
 
 @op

@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import _dtype
 from ._common import Tensor, _check_tensor, _dims, _np_dtype, _wrap, _wrap_dim
+from ..autograd.graph import differentiable
 from ._registry import op
 from .pointwise import _finish, maximum, minimum
 
@@ -106,6 +107,41 @@ def _reduce_axes(x, dim, fname):
     return axes if x.ndim else None
 
 
+def _expand_reduced(grad, x, axes, keepdim):
+    """The gradient of a reduction spread back over the reduced dims of `x` (a view, no copy)."""
+    shape = x._data.shape
+    if not keepdim:
+        reduced = builtins.range(len(shape)) if axes is None else axes
+        grad = grad.reshape(tuple(1 if d in reduced else n for d, n in enumerate(shape)))
+    return grad.expand(shape)
+
+
+@op(function=False)
+@differentiable()
+def sum_to_size(input, *size):
+    """Sum the dims that broadcasting would have expanded, leaving a tensor of `size`: the
+    reverse of `expand` (and how autograd undoes broadcasting)."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    x = input._data
+    size = tuple(size)
+    lead = x.ndim - len(size)
+    if lead < 0 or builtins.any(n != 1 and n != m for n, m in zip(size, x.shape[lead:])):
+        raise RuntimeError(f"size {{{list(size)}}} is not expandable to size "
+                           f"{{{list(x.shape)}}}.")
+    axes = tuple(builtins.range(lead)) + tuple(lead + d for d, n in enumerate(size)
+                                      if n == 1 and x.shape[lead + d] != 1)
+    if not axes:
+        return input
+    r = np.add.reduce(x, axes, keepdims=True)
+    return _wrap(r.reshape(size) if lead else r)
+
+
+@sum_to_size.backward
+def _(ctx, grad):
+    return grad.expand(ctx.inputs[0]._data.shape)
+
+
 def _one_dim(dim, ndim, fname, position=" (position 1)"):
     """A single non-negative dim, for ops that reduce or scan along exactly one."""
     _check_dim_type(dim, fname, "int", position)
@@ -170,6 +206,7 @@ def _require_float(x, fname):
 
 # -- sums and means --------------------------------------------------------------------------------
 @op
+@differentiable()
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum over `dim` (an int, a tuple, or every dim). Integers and bools sum to int64."""
     if dim is None and dtype is None and out is None and not keepdim and type(input) is Tensor:
@@ -187,6 +224,13 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     return _finish(_result(r, result), out)
 
 
+@sum.backward
+def _(ctx, grad):
+    x = ctx.inputs[0]
+    return _expand_reduced(grad, x, _reduce_axes(x._data, ctx.arg(1, "dim"),  "sum"),
+                           ctx.arg(2, "keepdim", False))
+
+
 @op
 def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """`sum` counting NaNs as zero."""
@@ -197,6 +241,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 
 @op
+@differentiable()
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Arithmetic mean over `dim`; needs a floating input or `dtype=`. Empty input gives nan."""
     if dim is None and dtype is None and out is None and not keepdim and type(input) is Tensor:
@@ -215,6 +260,14 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     axes = _reduce_axes(x, dim, "mean")
     r = _divide(_float_sum(x, axes, keepdim), _count(x.shape, axes))
     return _finish(_result(r, x.dtype), out)
+
+
+@mean.backward
+def _(ctx, grad):
+    x = ctx.inputs[0]
+    axes = _reduce_axes(x._data, ctx.arg(1, "dim"), "mean")
+    grad = _expand_reduced(grad, x, axes, ctx.arg(2, "keepdim", False))
+    return grad / _count(x._data.shape, axes)
 
 
 @op

@@ -12,6 +12,7 @@ from .._size import Size
 from .._tensor import (Tensor, _as_strided_view, _contiguous_strides, _view, _view_at, _wrap,
                        _wrap_dim)
 from ._common import _dims
+from ..autograd.graph import differentiable
 from ._registry import op
 
 
@@ -162,6 +163,7 @@ def _slice(input, dim, start, stop):
 
 # -- views -----------------------------------------------------------------------------------------
 @op(function=False)
+@differentiable(inputs=("self",), view=True)
 def view(self, *shape):
     """The same storage seen with another shape; -1 infers one size. Never copies: raises when
     the strides cannot express the new shape (then `reshape` copies)."""
@@ -191,6 +193,11 @@ def view(self, *shape):
     return result
 
 
+@view.backward
+def _(ctx, grad):
+    return reshape(grad, ctx.inputs[0]._data.shape)
+
+
 @op(function=False)
 def view_as(self, other):
     """`self.view(other.size())`."""
@@ -198,6 +205,7 @@ def view_as(self, other):
 
 
 @op
+@differentiable(name="ViewBackward0")
 def reshape(input, *shape):
     """A view when the layout allows one, otherwise a contiguous copy."""
     new_shape = _infer_size(_shape_args(shape, "reshape", "shape"), input._data.size)
@@ -205,6 +213,11 @@ def reshape(input, *shape):
     if result is None:
         return _wrap(np.ascontiguousarray(input._data).reshape(new_shape))
     return result
+
+
+@reshape.backward
+def _(ctx, grad):
+    return reshape(grad, ctx.inputs[0]._data.shape)
 
 
 @op(function=False)
@@ -311,6 +324,7 @@ def squeeze(input, dim=None):
 
 
 @op(function=False)
+@differentiable(inputs=("self",), view=True)
 def expand(self, *sizes):
     """Size-1 dims repeated (and leading dims added) with stride 0: no memory is copied.
     -1 keeps a dim's size. PyTorch's inferExpandGeometry, rule for rule."""
@@ -346,6 +360,11 @@ def expand(self, *sizes):
     if nd == 0:
         new_strides = [0] * n       # PyTorch: expanding a 0-d tensor gives all strides 0
     return _as_strided_view(self, new_shape, new_strides, layout.offset)
+
+
+@expand.backward
+def _(ctx, grad):
+    return grad.sum_to_size(ctx.inputs[0]._data.shape)
 
 
 @op(function=False)
@@ -458,6 +477,7 @@ def select(input, dim, index):
 
 
 @op
+@differentiable(view=True)
 def unbind(input, dim=0):
     """The tensor's slices along `dim`, as a tuple of views."""
     x = input._data
@@ -473,6 +493,11 @@ def unbind(input, dim=0):
     layout.select(d, 0)
     shape, strides, offset = layout.shape, layout.strides, layout.offset
     return tuple(_as_strided_view(input, shape, strides, offset + i * step) for i in range(n))
+
+
+@unbind.backward
+def _(ctx, grads):
+    return stack(grads, ctx.arg(1, "dim", 0))
 
 
 def _split_lengths(size, split_size):
@@ -627,6 +652,7 @@ op(cat, names=("concat", "concatenate"))
 
 
 @op
+@differentiable(inputs=("tensors",))
 def stack(tensors, dim=0, *, out=None):
     arrays, rt = _join_inputs(tensors, "stack")
     d = _wrap_dim(dim, arrays[0].ndim + 1)
@@ -637,6 +663,11 @@ def stack(tensors, dim=0, *, out=None):
                                f"entry {i}")
     # np.array of equal-shaped arrays stacks them along a new first dim, faster than np.stack
     return _wrap(np.array(arrays) if d == 0 else np.stack(arrays, axis=d))
+
+
+@stack.backward
+def _(ctx, grad):
+    return list(unbind(grad, ctx.arg(1, "dim", 0)))
 
 
 @op

@@ -1,0 +1,299 @@
+"""The backward pass: walk the graph from the outputs in dependency order, call each node's
+backward formula, and add the gradients into the leaves' `.grad` (or hand them back, for
+`autograd.grad`)."""
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from .graph import AccumulateGrad, _accumulator, _meta
+from .grad_mode import _state
+
+_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
+          "after they have already been freed). Saved intermediate values of the graph are freed "
+          "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+          "backward through the graph a second time or if you need to access saved tensors after "
+          "calling backward.")
+
+
+def _dependencies(roots):
+    """How many edges lead into each node reachable from `roots` (an iterative walk: no
+    recursion limit, however long the graph)."""
+    deps = {}
+    stack = list(roots)
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return deps
+
+
+def _check_versions(node):
+    for t, version in node._versions:
+        now = 0 if t._storage is None else t._storage._version
+        if now != version:
+            fn = t.grad_fn
+            where = ""
+            if fn is not None:
+                nr = 0 if t._meta is None else t._meta.output_nr
+                where = f", which is output {nr} of {fn.name().replace('Backward0', '')}"
+            sizes = ", ".join(str(s) for s in t._data.shape)
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{t.type()} [{sizes}]]{where}, is at version {now}; "
+                f"expected version {version} instead. Hint: enable anomaly detection to find the "
+                "operation that failed to compute its gradient, with "
+                "dlcore.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+def _zeros_for(shape, dtype):
+    return _wrap(np.zeros(shape, dtype))
+
+
+def _apply(node, grads):
+    """Run `node`'s backward formula: gradients for its inputs, one per edge."""
+    if node._released:
+        raise RuntimeError(_FREED)
+    if node._versions:
+        _check_versions(node)
+    if node._n_outputs == 1:
+        grad = grads[0]
+    else:
+        grad = [g if g is not None else _zeros_for(*meta)
+                for g, meta in zip(grads, node._out_meta)]
+    raw = node.backward(node, grad)
+    if not isinstance(raw, tuple):
+        raw = (raw,)
+    out = []
+    for x, g in zip(node.inputs, raw):
+        if isinstance(x, Tensor):
+            out.append(_fit(g, x))
+        elif isinstance(x, (list, tuple)):
+            out.extend(_fit(gi, xi) if isinstance(xi, Tensor) else None
+                       for xi, gi in zip(x, g if g is not None else [None] * len(x)))
+    return out
+
+
+def _fit(g, x):
+    """A gradient shaped and typed like its input: broadcasting undone by summing, dtype cast."""
+    if g is None:
+        return None
+    if g._data.shape != x._data.shape:
+        g = g.sum_to_size(x._data.shape)
+    if g._data.dtype != x._data.dtype:
+        g = g.to(x.dtype)
+    return g
+
+
+def _accumulate(leaf, g, create_graph):
+    """leaf.grad += g: in place normally; as a new tensor (with its graph) under create_graph."""
+    m = leaf._meta
+    if m is not None and m.hooks:
+        g = _run_hooks(m.hooks, g)
+    if leaf.grad is None:
+        leaf.grad = g if create_graph else _wrap(np.array(g._data, order="C"))
+    elif create_graph:
+        leaf.grad = leaf.grad + g
+    else:
+        np.add(leaf.grad._data, g._data, out=leaf.grad._data)
+
+
+def _run_hooks(hooks, g):
+    for hook in list(hooks.values()):
+        replaced = hook(g)
+        if replaced is not None:
+            g = replaced
+    return g
+
+
+def run_backward(roots, retain_graph=False, create_graph=False, capture=None):
+    """Backpropagate `roots` = [(node, output_nr, grad)] through the graph.
+
+    With `capture` (a dict (node, output_nr) -> slot, from autograd.grad) the gradients
+    arriving there are returned in a list instead of accumulated into leaves."""
+    buffers = {}
+    for node, nr, grad in roots:
+        slot = buffers.setdefault(node, [None] * node._n_outputs)
+        slot[nr] = grad if slot[nr] is None else slot[nr] + grad
+    ready = [node for node in buffers]
+    deps = _dependencies(ready)
+    ready = [node for node in ready if deps.get(node, 0) == 0]
+    captured = [None] * (len(capture) if capture else 0)
+    previous = _state.enabled
+    _state.enabled = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node)
+            if node._pre_hooks:
+                for nr, hooks in node._pre_hooks.items():
+                    if grads[nr] is not None:
+                        grads[nr] = _run_hooks(hooks, grads[nr])
+            if capture:
+                for nr, g in enumerate(grads):
+                    slot = capture.get((node, nr))
+                    if slot is not None:
+                        captured[slot] = g
+            if type(node) is AccumulateGrad:
+                if capture is None and grads[0] is not None:
+                    _accumulate(node.variable, grads[0], create_graph)
+                continue
+            if all(g is None for g in grads):
+                input_grads = [None] * len(node.next_functions)
+            else:
+                input_grads = _apply(node, grads)
+            if not retain_graph:
+                node._release()
+            for (nxt, nr), g in zip(node.next_functions, input_grads):
+                if nxt is None:
+                    continue
+                if g is not None:
+                    slot = buffers.get(nxt)
+                    if slot is None:
+                        slot = buffers[nxt] = [None] * nxt._n_outputs
+                    slot[nr] = g if slot[nr] is None else slot[nr] + g
+                elif nxt not in buffers:
+                    buffers[nxt] = [None] * nxt._n_outputs
+                deps[nxt] -= 1
+                if deps[nxt] == 0:
+                    ready.append(nxt)
+    finally:
+        _state.enabled = previous
+    return captured
+
+
+# -- the public entry points ------------------------------------------------------------------------
+def _as_list(x):
+    if x is None:
+        return []
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _root_grads(outputs, grad_outputs, create_graph):
+    grad_outputs = _as_list(grad_outputs) or [None] * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad can be implicitly created only for scalar outputs"
+                           if False else f"got {len(grad_outputs)} gradients for "
+                           f"{len(outputs)} outputs")
+    roots = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"expected a Tensor as output {i}, got {type(out).__name__}")
+        if not out.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
+                               "a grad_fn")
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = _wrap(np.ones(out._data.shape, out._data.dtype))
+        elif not isinstance(g, Tensor):
+            g = _wrap(np.full(out._data.shape, g, out._data.dtype))
+        elif g._data.shape != out._data.shape:
+            from .._size import Size
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                               f"{Size(g._data.shape)} and output[{i}] has a shape of "
+                               f"{Size(out._data.shape)}.")
+        node = out.grad_fn if out.grad_fn is not None else _accumulator(out)
+        nr = 0 if out._meta is None else out._meta.output_nr
+        roots.append((node, nr, g))
+    return roots
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(tensors)/d(leaf) into every leaf's `.grad` (PyTorch's autograd.backward)."""
+    tensors = _as_list(tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _root_grads(tensors, grad_tensors, create_graph)
+    if inputs is not None:
+        grads = grad(tensors, inputs, grad_tensors, retain_graph=retain_graph,
+                     create_graph=create_graph, allow_unused=True)
+        for t, g in zip(_as_list(inputs), grads):
+            if g is not None:
+                _accumulate(t, g, create_graph)
+        return
+    run_backward(roots, retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """The gradients of `outputs` with respect to `inputs`, returned (not stored in `.grad`)."""
+    outputs = _as_list(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = _as_list(inputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    capture = {}
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+        if t.grad_fn is None:
+            capture[(_accumulator(t), 0)] = i
+        else:
+            capture[(t.grad_fn, 0 if t._meta is None else t._meta.output_nr)] = i
+    roots = _root_grads(outputs, grad_outputs, create_graph)
+    captured = run_backward(roots, retain_graph, create_graph, capture)
+    for i, g in enumerate(captured):
+        if g is None:
+            if materialize_grads:
+                captured[i] = _wrap(np.zeros_like(inputs[i]._data))
+            elif not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
+    return tuple(captured)
+
+
+# -- tensor-level pieces: hooks and retain_grad ------------------------------------------------------
+class RemovableHandle:
+    """What `register_hook` returns: `.remove()` takes the hook away."""
+
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self._hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+
+def register_hook(t, hook):
+    """Call `hook(grad)` when t's gradient is computed; a returned tensor replaces the gradient."""
+    if not t.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if t.grad_fn is None:
+        m = _meta(t)
+        if m.hooks is None:
+            m.hooks = {}
+        hooks = m.hooks
+    else:
+        node = t.grad_fn
+        if node._pre_hooks is None:
+            node._pre_hooks = {}
+        nr = 0 if t._meta is None else t._meta.output_nr
+        hooks = node._pre_hooks.setdefault(nr, {})
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def retain_grad(t):
+    """Keep the gradient of a non-leaf tensor in its `.grad` (leaves do that anyway)."""
+    if not t.requires_grad:
+        raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+    if t.grad_fn is None or _meta(t).retains_grad:
+        return
+    _meta(t).retains_grad = True
+
+    def keep(g):
+        if t.grad is None:
+            t.grad = g if _state.enabled else _wrap(np.array(g._data, order="C"))
+        else:
+            t.grad = t.grad + g
+    register_hook(t, keep)

@@ -1,0 +1,231 @@
+"""The graph autograd records: one Node per op that ran on tensors requiring grad.
+
+A differentiable op is an ordinary forward function plus a backward declared next to it:
+
+    @differentiable(inputs=("input", "other"), saves=("input", "other"))
+    def mul(input, other): ...             # the forward, on arrays
+
+    @mul.backward
+    def _(ctx, grad):
+        a, b = ctx.inputs
+        return grad * b, grad * a          # one gradient per declared input
+
+`differentiable` wraps the forward so that, when grad mode is on and an input requires grad, the
+result gets `grad_fn` = a new node of the class `.backward` declared (`MulBackward0`).
+Backward formulas are written with tensor ops, so running them with grad mode on (create_graph)
+records their own graph: higher-order gradients come for free.
+"""
+import weakref
+
+from .._tensor import Tensor
+from .grad_mode import _state
+
+__all__ = ["Node", "AccumulateGrad", "differentiable"]
+
+
+class _Meta:
+    """Autograd bookkeeping a tensor needs only sometimes (kept off the hot path)."""
+
+    __slots__ = ("output_nr", "accumulator", "hooks", "retains_grad", "view_of")
+
+    def __init__(self):
+        self.output_nr = 0
+        self.view_of = None          # the tensor a differentiable view op made this one from
+        self.accumulator = None      # weakref to the leaf's AccumulateGrad node
+        self.hooks = None
+        self.retains_grad = False
+
+
+def _meta(t):
+    m = t._meta
+    if m is None:
+        m = t._meta = _Meta()
+    return m
+
+
+class Node:
+    """A step of the backward pass: `grad_fn` of a tensor an op produced.
+
+    `next_functions` holds, for each tensor input of the op, the node its gradient goes to
+    (`(node, output_nr)`, or `(None, 0)` for inputs that don't require grad)."""
+
+    __slots__ = ("next_functions", "inputs", "args", "kwargs", "result", "_versions",
+                 "_released", "_pre_hooks", "_n_outputs", "_out_meta", "__weakref__")
+    _saves = ()                 # names of what backward reads: input names and/or "result"
+    _input_names = ()
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    def arg(self, position, name, default=None):
+        """The forward's argument `name` (given at `position` or by keyword), for backwards."""
+        args = self.args
+        if position < len(args):
+            return args[position]
+        return self.kwargs.get(name, default)
+
+    def register_hook(self, hook):
+        raise NotImplementedError("hooks on nodes are not supported; use Tensor.register_hook")
+
+    def _release(self):
+        """Free what backward needed (PyTorch frees saved tensors unless retain_graph=True)."""
+        if self._saves:
+            self._released = True
+            self.inputs = self.args = self.kwargs = self.result = None
+
+
+class AccumulateGrad(Node):
+    """The end of the road for a leaf tensor: adds the gradient into `variable.grad`."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+        self._pre_hooks = None
+        self._n_outputs = 1
+
+
+def _accumulator(t):
+    """The leaf's AccumulateGrad node (one per leaf while a graph references it)."""
+    m = _meta(t)
+    node = m.accumulator() if m.accumulator is not None else None
+    if node is None:
+        node = AccumulateGrad(t)
+        m.accumulator = weakref.ref(node)
+    return node
+
+
+def _edge(t):
+    fn = t.grad_fn
+    if fn is not None:
+        m = t._meta
+        return (fn, 0 if m is None else m.output_nr)
+    if t.requires_grad:
+        return (_accumulator(t), 0)
+    return (None, 0)
+
+
+def _version(t):
+    s = t._storage
+    return 0 if s is None else s._version
+
+
+# -- declaring derivatives --------------------------------------------------------------------------
+def differentiable(inputs=("input",), saves=(), name=None, view=False):
+    """Make an op differentiable: `@differentiable(...)` on the forward, then `@op.backward` on
+    a function (ctx, grad) -> one gradient per name in `inputs`.
+
+    `inputs` names the forward's parameters gradients flow to (a parameter holding a list of
+    tensors, like cat's, gets a list of gradients); `saves` names those the backward reads (and
+    "result" for the op's output): they are checked against in-place changes and freed after
+    backward. `name` is the grad_fn's class name (by default PyTorch's: mul -> MulBackward0).
+    `view=True` marks ops whose result is a view of their first input."""
+    def wrap(forward):
+        positions = _positions(forward, inputs)
+        state = _state
+
+        def op(*args, **kwargs):
+            if state.enabled:
+                for i, pname in positions:
+                    x = args[i] if i < len(args) else kwargs.get(pname)
+                    if isinstance(x, Tensor):
+                        if x.requires_grad:
+                            break
+                    elif isinstance(x, (list, tuple)) and any(
+                            isinstance(t, Tensor) and t.requires_grad for t in x):
+                        break
+                else:
+                    return forward(*args, **kwargs)
+                # the forward's own inner ops must not record: this op is one node
+                state.enabled = False
+                try:
+                    result = forward(*args, **kwargs)
+                finally:
+                    state.enabled = True
+                _record(op.node_class, positions, result, args, kwargs, view)
+                return result
+            return forward(*args, **kwargs)
+
+        def backward(formula):
+            op.node_class = type(name or _torch_name(forward.__name__), (Node,), {
+                "__slots__": (), "_saves": tuple(saves), "_input_names": tuple(inputs),
+                "backward": staticmethod(formula)})
+            return formula
+
+        op.__name__ = op.__qualname__ = forward.__name__
+        op.__doc__ = forward.__doc__
+        op.__wrapped__ = forward
+        op.backward = backward
+        op.node_class = None
+        return op
+    return wrap
+
+
+def _torch_name(op_name):
+    return "".join(part.capitalize() for part in op_name.strip("_").split("_")) + "Backward0"
+
+
+def _positions(forward, names):
+    """Where each named parameter sits positionally in `forward`'s signature."""
+    code = forward.__code__
+    params = code.co_varnames[:code.co_argcount]
+    return tuple((params.index(n) if n in params else 10**6, n) for n in names)
+
+
+def _record(node_class, positions, result, args, kwargs, view=False):
+    if node_class is None:
+        raise RuntimeError("an op was marked differentiable but its backward was never declared")
+    inputs = tuple(args[i] if i < len(args) else kwargs.get(name) for i, name in positions)
+    if any(result is x for x in inputs):
+        return None            # the op returned its input unchanged (x.contiguous(), x.to(x.dtype))
+    node = node_class.__new__(node_class)
+    edges = []
+    for x in inputs:
+        if isinstance(x, Tensor):
+            edges.append(_edge(x))
+        elif isinstance(x, (list, tuple)):
+            edges.extend(_edge(t) if isinstance(t, Tensor) else (None, 0) for t in x)
+    node.next_functions = tuple(edges)
+    node.inputs = inputs
+    node.args = args
+    node.kwargs = kwargs
+    node._released = False
+    node._pre_hooks = None
+    saves = node_class._saves
+    if saves:
+        node._versions = [(t, _version(t)) for n, t in zip(node_class._input_names, inputs)
+                          if n in saves and isinstance(t, Tensor)]
+    else:
+        node._versions = None
+    if isinstance(result, Tensor):
+        node._n_outputs = 1
+        node._out_meta = None
+        result.grad_fn = node
+        result.requires_grad = True
+        if view:
+            _meta(result).view_of = inputs[0]
+        if "result" in saves:
+            node.result = result
+            node._versions.append((result, _version(result)))
+        else:
+            node.result = None
+    else:          # several outputs (unbind, split, max with dim...): each knows its position
+        outputs = [r for r in result if isinstance(r, Tensor)]
+        node._n_outputs = len(outputs)
+        node._out_meta = [(r._data.shape, r._data.dtype) for r in outputs]
+        node.result = tuple(outputs) if "result" in saves else None
+        for nr, r in enumerate(outputs):
+            if r._data.dtype.kind != "f":
+                continue                 # indices of max/sort don't take gradients
+            r.grad_fn = node
+            r.requires_grad = True
+            if nr or view:
+                m = _meta(r)
+                m.output_nr = nr
+                if view:
+                    m.view_of = inputs[0]
+    return node
