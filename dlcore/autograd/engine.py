@@ -55,36 +55,48 @@ def _zeros_for(shape, dtype):
 
 
 def _apply(node, grads):
-    """Run `node`'s backward formula: gradients for its inputs, one per edge."""
+    """Run `node`'s backward formula: gradients for its inputs, one per edge (None where no
+    gradient flows), shaped and typed like the inputs."""
     if node._released:
         raise RuntimeError(_FREED)
     if node._versions:
         _check_versions(node)
     if node._n_outputs == 1:
         grad = grads[0]
+        if grad is None:
+            return [None] * len(node.next_functions)
     else:
+        if all(g is None for g in grads):
+            return [None] * len(node.next_functions)
         grad = [g if g is not None else _zeros_for(*meta)
                 for g, meta in zip(grads, node._out_meta)]
     raw = node.backward(node, grad)
-    if not isinstance(raw, tuple):
+    if type(raw) is not tuple:
         raw = (raw,)
     out = []
+    edges = iter(node.next_functions)
     for x, g in zip(node.inputs, raw):
         if isinstance(x, Tensor):
-            out.append(_fit(g, x))
+            # (an input that doesn't require grad has no edge: its gradient is dropped unfitted)
+            out.append(None if g is None or next(edges)[0] is None else _fit(g, x))
         elif isinstance(x, (list, tuple)):
-            out.extend(_fit(gi, xi) if isinstance(xi, Tensor) else None
-                       for xi, gi in zip(x, g if g is not None else [None] * len(x)))
+            if g is None:
+                g = [None] * len(x)
+            for xi, gi in zip(x, g):
+                if isinstance(xi, Tensor):
+                    out.append(None if gi is None or next(edges)[0] is None else _fit(gi, xi))
+                else:
+                    next(edges)
+                    out.append(None)
     return out
 
 
 def _fit(g, x):
     """A gradient shaped and typed like its input: broadcasting undone by summing, dtype cast."""
-    if g is None:
-        return None
-    if g._data.shape != x._data.shape:
-        g = g.sum_to_size(x._data.shape)
-    if g._data.dtype != x._data.dtype:
+    gd, xd = g._data, x._data
+    if gd.shape != xd.shape:
+        g = g.sum_to_size(xd.shape)
+    if gd.dtype is not xd.dtype:
         g = g.to(x.dtype)
     return g
 
@@ -113,18 +125,18 @@ def _run_hooks(hooks, g):
 def run_backward(roots, retain_graph=False, create_graph=False, capture=None):
     """Backpropagate `roots` = [(node, output_nr, grad)] through the graph.
 
-    With `capture` (a dict (node, output_nr) -> slot, from autograd.grad) the gradients
-    arriving there are returned in a list instead of accumulated into leaves."""
+    A node runs once all the nodes that feed it gradients have run (Kahn's algorithm on the
+    dependency counts). With `capture` (a dict (node, output_nr) -> slot, from autograd.grad)
+    the gradients arriving there are returned in a list instead of accumulated into leaves."""
     buffers = {}
     for node, nr, grad in roots:
         slot = buffers.setdefault(node, [None] * node._n_outputs)
         slot[nr] = grad if slot[nr] is None else slot[nr] + grad
-    ready = [node for node in buffers]
-    deps = _dependencies(ready)
-    ready = [node for node in ready if deps.get(node, 0) == 0]
+    deps = _dependencies(list(buffers))
+    ready = [node for node in buffers if node not in deps]
     captured = [None] * (len(capture) if capture else 0)
     previous = _state.enabled
-    _state.enabled = create_graph
+    _state.enabled = create_graph     # backward formulas record only for higher-order grads
     try:
         while ready:
             node = ready.pop()
@@ -142,24 +154,21 @@ def run_backward(roots, retain_graph=False, create_graph=False, capture=None):
                 if capture is None and grads[0] is not None:
                     _accumulate(node.variable, grads[0], create_graph)
                 continue
-            if all(g is None for g in grads):
-                input_grads = [None] * len(node.next_functions)
-            else:
-                input_grads = _apply(node, grads)
-            if not retain_graph:
+            input_grads = _apply(node, grads)
+            if not retain_graph and node._saves:
                 node._release()
             for (nxt, nr), g in zip(node.next_functions, input_grads):
                 if nxt is None:
                     continue
+                slot = buffers.get(nxt)
+                if slot is None:
+                    slot = buffers[nxt] = [None] * nxt._n_outputs
                 if g is not None:
-                    slot = buffers.get(nxt)
-                    if slot is None:
-                        slot = buffers[nxt] = [None] * nxt._n_outputs
-                    slot[nr] = g if slot[nr] is None else slot[nr] + g
-                elif nxt not in buffers:
-                    buffers[nxt] = [None] * nxt._n_outputs
-                deps[nxt] -= 1
-                if deps[nxt] == 0:
+                    old = slot[nr]
+                    slot[nr] = g if old is None else old + g
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if not left:
                     ready.append(nxt)
     finally:
         _state.enabled = previous
@@ -176,9 +185,8 @@ def _as_list(x):
 def _root_grads(outputs, grad_outputs, create_graph):
     grad_outputs = _as_list(grad_outputs) or [None] * len(outputs)
     if len(grad_outputs) != len(outputs):
-        raise RuntimeError(f"grad can be implicitly created only for scalar outputs"
-                           if False else f"got {len(grad_outputs)} gradients for "
-                           f"{len(outputs)} outputs")
+        raise RuntimeError(f"grad_outputs has length {len(grad_outputs)} but outputs has "
+                           f"length {len(outputs)}")
     roots = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not isinstance(out, Tensor):

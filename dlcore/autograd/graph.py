@@ -60,6 +60,21 @@ class Node:
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
+    @property
+    def needs_input_grad(self):
+        """For each declared input: whether a gradient must flow to it (backward formulas may
+        skip the work for the others)."""
+        edges = iter(self.next_functions)
+        needs = []
+        for x in self.inputs:
+            if isinstance(x, Tensor):
+                needs.append(next(edges)[0] is not None)
+            elif isinstance(x, (list, tuple)):
+                needs.append(any([next(edges)[0] is not None for _ in x]))
+            else:
+                needs.append(False)
+        return tuple(needs)
+
     def arg(self, position, name, default=None):
         """The forward's argument `name` (given at `position` or by keyword), for backwards."""
         args = self.args
