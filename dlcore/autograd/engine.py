@@ -1,6 +1,8 @@
 """The backward pass: walk the graph from the outputs in dependency order, call each node's
 backward formula, and add the gradients into the leaves' `.grad` (or hand them back, for
 `autograd.grad`)."""
+import re
+
 import numpy as np
 
 from .._tensor import Tensor, _wrap
@@ -33,18 +35,21 @@ def _dependencies(roots):
 
 
 def _check_versions(node):
-    for t, version in node._versions:
+    for t, version, fn, nr in node._versions:
         now = 0 if t._storage is None else t._storage._version
         if now != version:
-            fn = t.grad_fn
-            where = ""
-            if fn is not None:
+            # PyTorch names a saved output's own node ("Exp"), and a saved input's grad_fn now
+            if fn is None:
+                fn = t.grad_fn
                 nr = 0 if t._meta is None else t._meta.output_nr
-                where = f", which is output {nr} of {fn.name().replace('Backward0', '')}"
+            elif fn is True:
+                fn = node
+            where = "" if fn is None else \
+                f", which is output {nr} of {re.sub(r'Backward[0-9]*$', '', fn.name())},"
             sizes = ", ".join(str(s) for s in t._data.shape)
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{t.type()} [{sizes}]]{where}, is at version {now}; "
+                f"inplace operation: [{t.type()} [{sizes}]]{where} is at version {now}; "
                 f"expected version {version} instead. Hint: enable anomaly detection to find the "
                 "operation that failed to compute its gradient, with "
                 "dlcore.autograd.set_detect_anomaly(True, check_nan=False).")
@@ -78,13 +83,13 @@ def _apply(node, grads):
     for x, g in zip(node.inputs, raw):
         if isinstance(x, Tensor):
             # (an input that doesn't require grad has no edge: its gradient is dropped unfitted)
-            out.append(None if g is None or next(edges)[0] is None else _fit(g, x))
+            out.append(None if next(edges)[0] is None or g is None else _fit(g, x))
         elif isinstance(x, (list, tuple)):
             if g is None:
                 g = [None] * len(x)
             for xi, gi in zip(x, g):
                 if isinstance(xi, Tensor):
-                    out.append(None if gi is None or next(edges)[0] is None else _fit(gi, xi))
+                    out.append(None if next(edges)[0] is None or gi is None else _fit(gi, xi))
                 else:
                     next(edges)
                     out.append(None)

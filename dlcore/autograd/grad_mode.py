@@ -62,13 +62,18 @@ class set_grad_enabled(_GradModeContext):
 
     def __init__(self, mode):
         if not isinstance(mode, bool):
-            raise TypeError(f"set_grad_enabled() expects a bool, got {type(mode).__name__}")
+            raise TypeError("set_grad_enabled(): argument 'enabled' (position 1) must be bool, "
+                            f"not {type(mode).__name__}")
         self._mode = mode
         self._previous = _state.enabled
         _state.enabled = mode
 
     def __enter__(self):
         pass            # already set in __init__
+
+    def __call__(self, function):
+        _state.enabled = self._previous      # as a decorator it must not switch the mode now
+        return super().__call__(function)
 
     def _init_args(self):
         return (self._mode,)

@@ -17,7 +17,7 @@ records their own graph: higher-order gradients come for free.
 """
 import weakref
 
-from .._tensor import Tensor
+from .._tensor import Tensor, _wrap
 from .grad_mode import _state
 
 __all__ = ["Node", "AccumulateGrad", "differentiable"]
@@ -49,10 +49,12 @@ class Node:
     `next_functions` holds, for each tensor input of the op, the node its gradient goes to
     (`(node, output_nr)`, or `(None, 0)` for inputs that don't require grad)."""
 
-    __slots__ = ("next_functions", "inputs", "args", "kwargs", "result", "_versions",
+    __slots__ = ("next_functions", "inputs", "args", "kwargs", "_result", "_versions",
                  "_released", "_pre_hooks", "_n_outputs", "_out_meta", "__weakref__")
     _saves = ()                 # names of what backward reads: input names and/or "result"
     _input_names = ()
+    _saved_inputs = ()          # positions in `inputs` of the saved ones
+    _saves_result = False
 
     def name(self):
         return type(self).__name__
@@ -75,6 +77,17 @@ class Node:
                 needs.append(False)
         return tuple(needs)
 
+    @property
+    def result(self):
+        """The op's saved output (a tuple for several). A single output is kept as a stand-in
+        without grad_fn, so that an unused graph is no reference cycle; under create_graph the
+        stand-in is given this node as its grad_fn, as the real output has."""
+        r = self._result
+        if type(r) is Tensor and r.grad_fn is None and _state.enabled:
+            r.grad_fn = self
+            r.requires_grad = True
+        return r
+
     def arg(self, position, name, default=None):
         """The forward's argument `name` (given at `position` or by keyword), for backwards."""
         args = self.args
@@ -89,7 +102,7 @@ class Node:
         """Free what backward needed (PyTorch frees saved tensors unless retain_graph=True)."""
         if self._saves:
             self._released = True
-            self.inputs = self.args = self.kwargs = self.result = None
+            self.inputs = self.args = self.kwargs = self._result = self._versions = None
 
 
 class AccumulateGrad(Node):
@@ -129,6 +142,20 @@ def _version(t):
     return 0 if s is None else s._version
 
 
+def _output_stand_in(t):
+    """A tensor over t's data and Storage (so t's in-place changes bump its version too)."""
+    storage = t.storage()
+    stand_in = _wrap(t._data)
+    stand_in._storage = storage
+    stand_in._offset = t._offset
+    return stand_in
+
+
+def _saved(t):
+    # (an input's error message names its grad_fn at the time of the error: None = look then)
+    return (t, _version(t), None, 0)
+
+
 # -- declaring derivatives --------------------------------------------------------------------------
 def differentiable(inputs=("input",), saves=(), name=None, view=False):
     """Make an op differentiable: `@differentiable(...)` on the forward, then `@op.backward` on
@@ -155,6 +182,10 @@ def differentiable(inputs=("input",), saves=(), name=None, view=False):
                         break
                 else:
                     return forward(*args, **kwargs)
+                if kwargs.get("out") is not None:
+                    raise RuntimeError(
+                        f"{forward.__name__}(): functions with out=... arguments don't support "
+                        "automatic differentiation, but one of the arguments requires grad.")
                 # the forward's own inner ops must not record: this op is one node
                 state.enabled = False
                 try:
@@ -168,6 +199,8 @@ def differentiable(inputs=("input",), saves=(), name=None, view=False):
         def backward(formula):
             op.node_class = type(name or _torch_name(forward.__name__), (Node,), {
                 "__slots__": (), "_saves": tuple(saves), "_input_names": tuple(inputs),
+                "_saved_inputs": tuple(k for k, n in enumerate(inputs) if n in saves),
+                "_saves_result": "result" in saves,
                 "backward": staticmethod(formula)})
             return formula
 
@@ -191,31 +224,36 @@ def _positions(forward, names):
     return tuple((params.index(n) if n in params else 10**6, n) for n in names)
 
 
+_NO_EDGE = (None, 0)
+_new = object.__new__
+
+
 def _record(node_class, positions, result, args, kwargs, view=False):
+    """Make the node for one call of a differentiable op and hang it on the result(s)."""
     if node_class is None:
         raise RuntimeError("an op was marked differentiable but its backward was never declared")
-    inputs = tuple(args[i] if i < len(args) else kwargs.get(name) for i, name in positions)
-    if any(result is x for x in inputs):
-        return None            # the op returned its input unchanged (x.contiguous(), x.to(x.dtype))
-    node = node_class.__new__(node_class)
+    nargs = len(args)
+    inputs = tuple([args[i] if i < nargs else kwargs.get(name) for i, name in positions])
+    for x in inputs:
+        if x is result:
+            return None        # the op returned its input unchanged (x.contiguous(), x.to(x.dtype))
     edges = []
     for x in inputs:
         if isinstance(x, Tensor):
             edges.append(_edge(x))
         elif isinstance(x, (list, tuple)):
-            edges.extend(_edge(t) if isinstance(t, Tensor) else (None, 0) for t in x)
+            edges.extend([_edge(t) if isinstance(t, Tensor) else _NO_EDGE for t in x])
+    node = _new(node_class)
     node.next_functions = tuple(edges)
     node.inputs = inputs
     node.args = args
     node.kwargs = kwargs
     node._released = False
     node._pre_hooks = None
-    saves = node_class._saves
-    if saves:
-        node._versions = [(t, _version(t)) for n, t in zip(node_class._input_names, inputs)
-                          if n in saves and isinstance(t, Tensor)]
-    else:
-        node._versions = None
+    saved = node_class._saved_inputs
+    # (tensor, its version, and for an output the node that saved it: for the error message)
+    versions = [_saved(inputs[k]) for k in saved if isinstance(inputs[k], Tensor)] \
+        if saved else None
     if isinstance(result, Tensor):
         node._n_outputs = 1
         node._out_meta = None
@@ -223,24 +261,29 @@ def _record(node_class, positions, result, args, kwargs, view=False):
         result.requires_grad = True
         if view:
             _meta(result).view_of = inputs[0]
-        if "result" in saves:
-            node.result = result
-            node._versions.append((result, _version(result)))
+        if node_class._saves_result:
+            stand_in = _output_stand_in(result)
+            node._result = stand_in
+            # (True: "the node checking it", not the node itself, which would make a cycle)
+            versions = (versions or []) + [(stand_in, _version(stand_in), True, 0)]
         else:
-            node.result = None
-    else:          # several outputs (unbind, split, max with dim...): each knows its position
-        outputs = [r for r in result if isinstance(r, Tensor)]
-        node._n_outputs = len(outputs)
-        node._out_meta = [(r._data.shape, r._data.dtype) for r in outputs]
-        node.result = tuple(outputs) if "result" in saves else None
-        for nr, r in enumerate(outputs):
-            if r._data.dtype.kind != "f":
-                continue                 # indices of max/sort don't take gradients
-            r.grad_fn = node
-            r.requires_grad = True
-            if nr or view:
-                m = _meta(r)
-                m.output_nr = nr
-                if view:
-                    m.view_of = inputs[0]
+            node._result = None
+        node._versions = versions
+        return node
+    # several outputs (unbind, split, max with dim...): each knows its position
+    outputs = [r for r in result if isinstance(r, Tensor)]
+    node._n_outputs = len(outputs)
+    node._out_meta = [(r._data.shape, r._data.dtype) for r in outputs]
+    node._result = tuple(outputs) if node_class._saves_result else None
+    node._versions = versions
+    for nr, r in enumerate(outputs):
+        if r._data.dtype.kind != "f":
+            continue                 # indices of max/sort don't take gradients
+        r.grad_fn = node
+        r.requires_grad = True
+        if nr or view:
+            m = _meta(r)
+            m.output_nr = nr
+            if view:
+                m.view_of = inputs[0]
     return node

@@ -7,7 +7,7 @@ op records its node, and x takes that node as its grad_fn."""
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from .graph import _meta
+from .graph import _meta, _output_stand_in
 from .grad_mode import _state
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -15,6 +15,10 @@ _LEAF_VIEW = "a view of a leaf Variable that requires grad is being used in an i
 
 # methods that end in "_" without writing into the tensor's elements
 NOT_INPLACE = {"requires_grad_", "detach_", "retain_grad_", "share_memory_"}
+
+
+def _version_of(t):
+    return 0 if t._storage is None else t._storage._version
 
 
 def bump_version(t):
@@ -69,9 +73,27 @@ def inplace(method, counterpart):
     return inplace_op
 
 
+_MULTI_VIEW = ("Output {nr} of {fn} is a view and is being modified inplace. This view is the "
+               "output of a function that returns multiple views. Such functions do not allow "
+               "the output views to be modified inplace. You should replace the inplace "
+               "operation by an out-of-place one.")
+
+
+def _is_basic_index(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return all(it is None or it is Ellipsis or isinstance(it, (int, slice)) for it in items)
+
+
 def _with_graph(self, method, counterpart, name, args, kwargs):
     if self.requires_grad:
         m = self._meta
+        if m is not None and m.view_of is not None and self.grad_fn is not None \
+                and self.grad_fn._n_outputs > 1:
+            raise RuntimeError(_MULTI_VIEW.format(
+                nr=m.output_nr, fn=self.grad_fn.name().replace("Backward0", "")))
+        if name in ("__setitem__", "_setitem") and self.grad_fn is None \
+                and _is_basic_index(args[0]):
+            raise RuntimeError(_LEAF_VIEW)      # PyTorch writes x[0] = v through a view of x
         if m is not None and m.view_of is not None:
             root = _root_of_view(self)
             if root.requires_grad and root.grad_fn is None:
@@ -93,7 +115,15 @@ def _with_graph(self, method, counterpart, name, args, kwargs):
         _state.enabled = True
     bump_version(self)
     new = counterpart(old, *args, **kwargs)   # records the node, reading the old values
-    self.grad_fn = new.grad_fn
+    node = new.grad_fn
+    saved = None if node is None else node._result
+    if isinstance(saved, Tensor) and saved._data is new._data:
+        # the node saved its output: that is self now, so later in-place changes of self are
+        # caught by the version check like any other saved tensor's
+        node._result = stand_in = _output_stand_in(self)
+        node._versions = [(stand_in, _version_of(self), fn, nr) if t is saved else (t, v, fn, nr)
+                          for t, v, fn, nr in node._versions]
+    self.grad_fn = node
     self.requires_grad = True
     if self._meta is not None:
         self._meta.output_nr = 0

@@ -611,5 +611,9 @@ def requires_grad_(self, requires_grad=True):
     """Start (or stop) recording operations on this tensor for autograd; returns the tensor."""
     if requires_grad and self._data.dtype.kind != "f":
         raise RuntimeError("only Tensors of floating point dtype can require gradients")
+    if not requires_grad and self.grad_fn is not None:
+        raise RuntimeError("you can only change requires_grad flags of leaf variables. If you "
+                           "want to use a computed variable in a subgraph that doesn't require "
+                           "differentiation use var_no_grad = var.detach().")
     self.requires_grad = requires_grad
     return self

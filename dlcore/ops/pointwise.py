@@ -14,6 +14,7 @@ from .._tensor import Tensor, _wrap
 from ._common import _checked_scalar, _operand, _raise_broadcast_error
 from ..autograd.graph import differentiable
 from ._registry import op
+from .creation import zeros_like
 
 
 # -- the engine: promotion, one ufunc call, PyTorch's errors ---------------------------------------
@@ -206,6 +207,32 @@ def can_cast(from_, to):
     return from_._category <= to._category
 
 
+# -- helpers for the backward formulas -------------------------------------------------------------
+def _where(condition, input, other):
+    """dlcore.where, for backward formulas that cut a gradient off (relu, clamp, maximum): 0
+    where the mask says so even if the gradient there is inf or nan, as PyTorch gives."""
+    from .indexing import where          # (indexing.py is imported after this module)
+    return where(condition, input, other)
+
+
+def _overload(forward, name, inputs=("input",), saves=()):
+    """A differentiable version of `forward` whose grad_fn is `name`: PyTorch names the node
+    after the overload that ran (`x.clamp(0, 1)` gives ClampBackward1, `x.clamp(lo, hi)` with
+    tensors ClampBackward0), so an op dispatches to one of these by its arguments' types."""
+    return differentiable(inputs=inputs, saves=saves, name=name)(forward)
+
+
+def _not_differentiable(forward, aten_name, inputs=("input", "other")):
+    """`forward` recorded as PyTorch records ops without a derivative (floor_divide): the result
+    requires grad, its grad_fn is <NotImplemented>, and backward through it raises."""
+    wrapped = differentiable(inputs=inputs, name="NotImplemented")(forward)
+
+    @wrapped.backward
+    def _(ctx, grad):
+        raise RuntimeError(f"derivative for aten::{aten_name} is not implemented")
+    return wrapped
+
+
 # -- arithmetic ------------------------------------------------------------------------------------
 @op
 @differentiable(inputs=("input", "other"))
@@ -241,10 +268,16 @@ def _(ctx, grad):
     return grad, -grad if alpha == 1 else grad * -alpha
 
 
+@differentiable(inputs=("self",), name="RsubBackward1")
 def _rsub(self, other):
-    """other - self, for a number `other` on the left of `-`."""
+    """other - self, for a number `other` on the left of `-` (`2 - x`)."""
     _check_bool_sub(other, self)
     return _wrap(_compute(np.subtract, other, self, result_type(other, self)))
+
+
+@_rsub.backward
+def _(ctx, grad):
+    return -grad
 
 
 @op
@@ -267,6 +300,12 @@ def div(input, other, *, rounding_mode=None, out=None):
     """True division (always floating); `rounding_mode='trunc'` or `'floor'` rounds the quotient."""
     if rounding_mode is None:
         return true_divide(input, other, out=out)
+    return _rounded_divide(input, other, rounding_mode, out=out)
+
+
+@differentiable(inputs=("input", "other"), saves=("input", "other"), name="DivBackward2")
+def _rounded_divide(input, other, rounding_mode, *, out=None):
+    """div with rounding_mode 'floor' or 'trunc'."""
     if rounding_mode == "floor":
         return floor_divide(input, other, out=out)
     if rounding_mode == "trunc":
@@ -280,6 +319,12 @@ def div(input, other, *, rounding_mode=None, out=None):
         return _finish(_wrap(q.astype(rt.np, copy=False)), out)
     raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                        f"found '{rounding_mode}'")
+
+
+@_rounded_divide.backward
+def _(ctx, grad):
+    zero = zeros_like(grad)             # a rounded quotient is flat wherever it is differentiable
+    return zero, zero
 
 
 @op
@@ -327,22 +372,45 @@ def _division(ufunc, a, b, kernel):
         _raise_broadcast_error(x, y)
 
 
-@op
 def floor_divide(input, other, *, out=None):
     """input / other rounded down (toward -inf), in the promoted dtype."""
     return _finish(_division(np.floor_divide, input, other, "div_floor_cpu"), out)
 
 
-@op
-def remainder(input, other, *, out=None):
-    """Python's modulus: the result has the sign of the divisor."""
-    return _finish(_division(np.remainder, input, other, "remainder_cpu"), out)
+floor_divide = op(_not_differentiable(floor_divide, "floor_divide"))
 
 
-@op
-def fmod(input, other, *, out=None):
-    """C's fmod: the result has the sign of the dividend."""
-    return _finish(_division(np.fmod, input, other, "fmod_cpu"), out)
+def _modulus(ufunc, kernel, rounding_mode, name):
+    """remainder (Python's %, rounding_mode 'floor') or fmod (C's, 'trunc'), with PyTorch's
+    derivatives: 1 with respect to the dividend, -(the rounded quotient) to the divisor."""
+    def forward(input, other, *, out=None):
+        return _finish(_division(ufunc, input, other, kernel), out)
+
+    by_number = _overload(forward, f"{name.capitalize()}Backward0")
+    by_tensor = _overload(forward, f"{name.capitalize()}Backward1", ("input", "other"),
+                          saves=("input", "other"))
+    of_number = _not_differentiable(forward, name, inputs=("other",))
+    by_number.backward(lambda ctx, grad: grad)
+
+    @by_tensor.backward
+    def _(ctx, grad):
+        a, b = ctx.inputs
+        return grad, -grad * a.div(b, rounding_mode=rounding_mode)
+
+    def f(input, other, *, out=None):
+        if not isinstance(other, Tensor):
+            return by_number(input, other, out=out)
+        if not isinstance(input, Tensor):
+            return of_number(input, other, out=out)
+        return by_tensor(input, other, out=out)
+    f.node_class = by_number.node_class     # (it records a graph: see the note on node_class)
+    return _named(f, name)
+
+
+remainder = op(_modulus(np.remainder, "remainder_cpu", "floor", "remainder"))
+remainder.__doc__ = "Python's modulus: the result has the sign of the divisor."
+fmod = op(_modulus(np.fmod, "fmod_cpu", "trunc", "fmod"))
+fmod.__doc__ = "C's fmod: the result has the sign of the dividend."
 
 
 def _power_by_number(x, exponent):
@@ -376,9 +444,16 @@ def _integer_power(x, e, np_dtype):
 
 
 @op
-@differentiable(inputs=("input", "exponent"), saves=("input", "exponent", "result"))
 def pow(input, exponent, *, out=None):
     """input ** exponent in the promoted dtype (integer tensors stay integer)."""
+    if not isinstance(exponent, Tensor):
+        return _pow_by_number(input, exponent, out=out)         # x ** 2: PowBackward0
+    if isinstance(input, Tensor):
+        return _pow_by_tensor(input, exponent, out=out)         # x ** y: PowBackward1
+    return _pow_of_number(input, exponent, out=out)             # 2 ** x: PowBackward2
+
+
+def _power(input, exponent, *, out=None):
     te = type(exponent)
     if type(input) is Tensor and input._data.dtype.kind == "f" and (te is int or te is float):
         return _finish(_wrap(_power_by_number(input._data, exponent)), out)
@@ -406,26 +481,47 @@ def pow(input, exponent, *, out=None):
     return _finish(_wrap(_integer_power(x, e, rt.np)), out)
 
 
-@pow.backward
+_pow_by_number = _overload(_power, "PowBackward0", saves=("input",))
+_pow_by_tensor = _overload(_power, "PowBackward1", ("input", "exponent"),
+                           saves=("input", "exponent", "result"))
+_pow_of_number = _overload(_power, "PowBackward2", ("exponent",), saves=("exponent", "result"))
+
+
+@_pow_by_number.backward
+def _(ctx, grad):
+    base, exponent = ctx.inputs[0], ctx.arg(1, "exponent")
+    if exponent == 0:
+        return zeros_like(base)                # x ** 0 is constant (even where grad is inf)
+    if exponent == 2:
+        return grad * (base * 2)               # the square of a loss: skip base ** 1
+    return grad * (exponent * base ** (exponent - 1))
+
+
+@_pow_by_tensor.backward
 def _(ctx, grad):
     base, exponent = ctx.inputs
+    needs_base, needs_exponent = ctx.needs_input_grad
     grad_base = grad_exponent = None
-    if isinstance(base, Tensor):
-        if isinstance(exponent, Tensor):
-            grad_base = grad * exponent * base ** (exponent - 1)
-        elif exponent == 0:
-            grad_base = grad * 0
-        else:
-            grad_base = grad * exponent * base ** (exponent - 1)
-    if isinstance(exponent, Tensor):
+    if needs_base:
+        grad_base = _where(exponent == 0, 0, grad * (exponent * base ** (exponent - 1)))
+    if needs_exponent:
         # d(b**e)/de = b**e * log(b); PyTorch takes it as 0 where b == 0 and e >= 0
-        log_base = log(base) if isinstance(base, Tensor) else math.log(base)
-        term = grad * ctx.result * log_base
-        if isinstance(base, Tensor):
-            from .indexing import where
-            term = where((base == 0) & (exponent >= 0), term * 0, term)
-        grad_exponent = term
+        grad_exponent = grad * _where((base == 0) & (exponent >= 0), 0, ctx.result * base.log())
     return grad_base, grad_exponent
+
+
+@_pow_of_number.backward
+def _(ctx, grad):
+    base, exponent = ctx.arg(0, "input"), ctx.inputs[0]
+    derivative = ctx.result * _log_of_number(base)
+    if base == 0:
+        derivative = _where(exponent >= 0, 0, derivative)     # as for a zero tensor base
+    return grad * derivative
+
+
+def _log_of_number(x):
+    """log(x) of a Python number as PyTorch gives it: -inf at 0, nan below 0."""
+    return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
 
 
 @op
@@ -436,7 +532,7 @@ def float_power(input, exponent, *, out=None):
 
 def _to64(x):
     if isinstance(x, Tensor):
-        return x.to(_dtype.float64)
+        return x.to(_dtype.float64)            # (recorded: float32 x gets its gradient back)
     return float(x) if isinstance(x, (bool, int, np.integer)) else x
 
 
@@ -454,17 +550,71 @@ def _tensor_binary(name, ufunc, float_result=False, float_only_kernel=None):
     return _named(f, name)
 
 
-atan2 = op(_tensor_binary("atan2", np.arctan2, float_result=True), names=("atan2", "arctan2"))
-hypot = op(_tensor_binary("hypot", np.hypot, float_only_kernel="hypot_cpu"))
-maximum = op(_tensor_binary("maximum", np.maximum))   # NaN wins, as in PyTorch
-minimum = op(_tensor_binary("minimum", np.minimum))
-fmax = op(_tensor_binary("fmax", np.fmax))            # NaN loses
-fmin = op(_tensor_binary("fmin", np.fmin))
+def _differentiable_binary(forward, saves=("input", "other")):
+    return differentiable(inputs=("input", "other"), saves=saves)(forward)
+
+
+atan2 = op(_differentiable_binary(_tensor_binary("atan2", np.arctan2, float_result=True)),
+           names=("atan2", "arctan2"))
+hypot = op(_differentiable_binary(_tensor_binary("hypot", np.hypot, float_only_kernel="hypot_cpu"),
+                                  saves=("input", "other", "result")))
+# (NaN wins in maximum and minimum, as in PyTorch; it loses in fmax and fmin)
+maximum = op(_differentiable_binary(_tensor_binary("maximum", np.maximum)))
+minimum = op(_differentiable_binary(_tensor_binary("minimum", np.minimum)))
+fmax = op(_differentiable_binary(_tensor_binary("fmax", np.fmax)))
+fmin = op(_differentiable_binary(_tensor_binary("fmin", np.fmin)))
+
+
+@atan2.backward
+def _(ctx, grad):
+    a, b = ctx.inputs                          # atan2(a, b) is the angle of the point (b, a)
+    squared_radius = a * a + b * b
+    # PyTorch gives 0 at the origin, where the angle has no derivative
+    inverse = _where(squared_radius == 0, 0, squared_radius.reciprocal())
+    return grad * b * inverse, grad * -a * inverse
+
+
+@hypot.backward
+def _(ctx, grad):
+    a, b = ctx.inputs
+    return grad * a / ctx.result, grad * b / ctx.result
+
+
+def _extremum_backward(a_loses):
+    """maximum/minimum: the gradient goes to the winner; a tie splits it half and half."""
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        shared = _where(a == b, grad / 2, grad)
+        return _where(a_loses(a, b), 0, shared), _where(a_loses(b, a), 0, shared)
+    return backward
+
+
+maximum.backward(_extremum_backward(lambda a, b: a < b))
+minimum.backward(_extremum_backward(lambda a, b: a > b))
+
+
+def _nan_ignoring_backward(a_wins):
+    """fmax/fmin: the gradient goes to the winner (`input` on a tie, and where `other` is NaN)."""
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        to_a = a_wins(a, b) | b.isnan()
+        return _where(to_a, grad, 0), _where(to_a, 0, grad)
+    return backward
+
+
+fmax.backward(_nan_ignoring_backward(lambda a, b: a >= b))
+fmin.backward(_nan_ignoring_backward(lambda a, b: a <= b))
 
 
 @op
 def lerp(input, end, weight):
     """input + weight * (end - input), computed from the nearer end as PyTorch does."""
+    if isinstance(weight, Tensor):
+        return _lerp_by_tensor(input, end, weight)
+    return _lerp_by_number(input, end, weight)
+
+
+def _lerp(input, end, weight):
     _require_tensor(end, "lerp", "end")
     if end.dtype is not input.dtype:
         raise RuntimeError(f"expected dtype {_dtype._C_NAMES[input.dtype._name]} for `end` but got "
@@ -481,13 +631,39 @@ def lerp(input, end, weight):
     return _wrap(result.astype(x.dtype, copy=False))
 
 
+_lerp_by_number = _overload(_lerp, "LerpBackward0", ("input", "end"))
+_lerp_by_tensor = _overload(_lerp, "LerpBackward1", ("input", "end", "weight"),
+                            saves=("input", "end", "weight"))
+
+
+@_lerp_by_number.backward
+def _(ctx, grad):
+    weight = ctx.arg(2, "weight")
+    return grad * (1 - weight), grad * weight
+
+
+@_lerp_by_tensor.backward
+def _(ctx, grad):
+    start, end, weight = ctx.inputs
+    return grad * (1 - weight), grad * weight, grad * (end - start)
+
+
 @op
+@differentiable(inputs=("input", "tensor1", "tensor2"), saves=("tensor1", "tensor2"))
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2."""
     return add(input, mul(mul(tensor1, value), tensor2))
 
 
+@addcmul.backward
+def _(ctx, grad):
+    _, t1, t2 = ctx.inputs
+    value = ctx.kwargs.get("value", 1)
+    return grad, grad * (t2 * value), grad * (t1 * value)
+
+
 @op
+@differentiable(inputs=("input", "tensor1", "tensor2"), saves=("tensor1", "tensor2"))
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 / tensor2 (floating tensors only, as in PyTorch)."""
     if not (tensor1.is_floating_point() or tensor2.is_floating_point()):
@@ -499,6 +675,13 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
             "float inputs. The future addcdiv behavior is just the latter implementation: "
             "(input + value * tensor1 / tensor2), for all dtypes.")
     return add(input, true_divide(mul(tensor1, value), tensor2))
+
+
+@addcdiv.backward
+def _(ctx, grad):
+    _, t1, t2 = ctx.inputs
+    value = ctx.kwargs.get("value", 1)
+    return grad, grad * (value / t2), -grad * (value * t1 / (t2 * t2))
 
 
 # -- unary math ------------------------------------------------------------------------------------
@@ -558,8 +741,68 @@ _FLOAT_UNARY = {
 _ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
             "arccosh": "acosh", "arctanh": "atanh"}
 
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+
+def _zero_gradient(g, x, y):
+    return zeros_like(g)                 # a step function: flat wherever it is differentiable
+
+
+# The derivatives of the unary ops: the gradient for the input from the incoming gradient g,
+# the input x and the result y; the middle column names what the formula reads (it is kept for
+# backward, as PyTorch keeps it: the result where that is the cheaper way, as for exp).
+_UNARY_DERIVATIVES = {
+    "exp":        ("result", lambda g, x, y: g * y),
+    "exp2":       ("result", lambda g, x, y: g * y * _LN2),
+    "expm1":      ("result", lambda g, x, y: g * (y + 1)),
+    "log":        ("input", lambda g, x, y: g / x),
+    "log2":       ("input", lambda g, x, y: g / (x * _LN2)),
+    "log10":      ("input", lambda g, x, y: g / (x * _LN10)),
+    "log1p":      ("input", lambda g, x, y: g / (x + 1)),
+    "sqrt":       ("result", lambda g, x, y: g / (2 * y)),
+    "rsqrt":      ("result", lambda g, x, y: -0.5 * g * y ** 3),
+    "reciprocal": ("result", lambda g, x, y: -g * (y * y)),
+    "sin":        ("input", lambda g, x, y: g * x.cos()),
+    "cos":        ("input", lambda g, x, y: g * -x.sin()),
+    "tan":        ("result", lambda g, x, y: g * (1 + y * y)),
+    "asin":       ("input", lambda g, x, y: g * (1 - x * x).rsqrt()),
+    "acos":       ("input", lambda g, x, y: g * -(1 - x * x).rsqrt()),
+    "atan":       ("input", lambda g, x, y: g / (x * x + 1)),
+    "sinh":       ("input", lambda g, x, y: g * x.cosh()),
+    "cosh":       ("input", lambda g, x, y: g * x.sinh()),
+    "tanh":       ("result", lambda g, x, y: g * (1 - y * y)),
+    "sigmoid":    ("result", lambda g, x, y: g * ((1 - y) * y)),
+    "asinh":      ("input", lambda g, x, y: g * (x * x + 1).rsqrt()),
+    "acosh":      ("input", lambda g, x, y: g * (x * x - 1).rsqrt()),
+    "atanh":      ("input", lambda g, x, y: g / (1 - x * x)),
+    "erf":        ("input", lambda g, x, y: (2 / math.sqrt(math.pi)) * (-x * x).exp() * g),
+    "deg2rad":    (None, lambda g, x, y: g * (math.pi / 180)),
+    "rad2deg":    (None, lambda g, x, y: g * (180 / math.pi)),
+    "neg":        (None, lambda g, x, y: -g),
+    "abs":        ("input", lambda g, x, y: g * x.sgn()),            # 0 at 0
+    "floor":      (None, _zero_gradient),
+    "ceil":       (None, _zero_gradient),
+    "trunc":      (None, _zero_gradient),
+    "frac":       (None, lambda g, x, y: g),
+    "sign":       (None, _zero_gradient),
+    "sgn":        ("input", _zero_gradient),
+}
+# grad_fn names whose capitals PyTorch places otherwise than the default (log1p -> Log1pBackward0)
+_NODE_NAMES = {"log1p": "Log1PBackward0", "deg2rad": "Deg2RadBackward0",
+               "rad2deg": "Rad2DegBackward0"}
+
+
+def _with_derivative(f):
+    """`f` (a unary op) made differentiable with its line of _UNARY_DERIVATIVES."""
+    reads, formula = _UNARY_DERIVATIVES[f.__name__]
+    f = differentiable(saves=(reads,) if reads else (), name=_NODE_NAMES.get(f.__name__))(f)
+    f.backward(lambda ctx, grad: formula(grad, ctx.inputs[0], ctx.result))
+    return f
+
+
 for _name, _ufunc in _FLOAT_UNARY.items():
     _f, _f_ = _unary_float(_ufunc, _name)
+    _f = _with_derivative(_f)
     _aliases = tuple(a for a, n in _ALIASES.items() if n == _name)
     op(_f, names=(_name,) + _aliases)
     op(_f_, names=(_name + "_",) + tuple(a + "_" for a in _aliases))
@@ -621,10 +864,12 @@ _SAME_UNARY = [  # name, ufunc, integer kernel, bool kernel, bool message, alias
     ("ceil", np.ceil, None, "ceil_vml_cpu", None, ()),
     ("trunc", np.trunc, None, "trunc_vml_cpu", None, ("fix",)),
     ("frac", _frac, "frac_cpu", None, None, ()),
-    ("sign", _sign, ..., None, None, ("sgn",)),
+    ("sign", _sign, ..., None, None, ()),
+    ("sgn", _sign, ..., None, None, ()),         # sign, with its own grad_fn (SgnBackward0)
 ]
 for _name, _ufunc, _int, _bool_kernel, _bool_message, _aliases in _SAME_UNARY:
     _f, _f_ = _unary_same(_ufunc, _name, _int, _bool_kernel, _bool_message)
+    _f = _with_derivative(_f)
     op(_f, names=(_name,) + _aliases)
     op(_f_, names=(_name + "_",) + tuple(a + "_" for a in _aliases))
     globals()[_name] = _f
@@ -653,6 +898,12 @@ def positive(input):
 @op
 def round(input, *, decimals=0, out=None):
     """Round half to even; `decimals` rounds to that many decimal places."""
+    if decimals:
+        return _round_to_decimals(input, decimals=decimals, out=out)
+    return _round_to_integers(input, out=out)
+
+
+def _round(input, *, decimals=0, out=None):
     x = input._data
     if x.dtype.kind == "b":
         raise _not_implemented("round_vml_cpu", input.dtype)
@@ -663,6 +914,12 @@ def round(input, *, decimals=0, out=None):
     return _finish(_wrap(np.round(x, decimals) if decimals else np.rint(x, out=...)), out)
 
 
+_round_to_integers = _overload(_round, "RoundBackward0")
+_round_to_decimals = _overload(_round, "RoundBackward1")
+_round_to_integers.backward(lambda ctx, grad: zeros_like(grad))
+_round_to_decimals.backward(lambda ctx, grad: zeros_like(grad))
+
+
 @op(function=False)
 def round_(self, *, decimals=0):
     """In-place round."""
@@ -671,12 +928,18 @@ def round_(self, *, decimals=0):
 
 
 @op
+@differentiable(saves=("result",))
 def relu(input):
     """max(input, 0) elementwise."""
     x = input._data
     if x.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
     return _wrap(np.maximum(x, x.dtype.type(0), out=...))
+
+
+@relu.backward
+def _(ctx, grad):
+    return _where(ctx.result <= 0, 0, grad)          # 0 at 0, as PyTorch
 
 
 @op
@@ -693,6 +956,12 @@ def relu_(input):
 @op
 def clamp(input, min=None, max=None, *, out=None):
     """Each element limited to [min, max] (bounds: numbers or broadcastable tensors)."""
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return _clamp_by_tensors(input, min, max, out=out)
+    return _clamp_by_numbers(input, min, max, out=out)
+
+
+def _clamp(input, min=None, max=None, *, out=None):
     if min is None and max is None:
         raise RuntimeError("dlcore.clamp: At least one of 'min' or 'max' must not be None")
     bounds = [b for b in (min, max) if b is not None]
@@ -717,6 +986,35 @@ def clamp(input, min=None, max=None, *, out=None):
     return _finish(_wrap(r), out)
 
 
+def _clamp_gradients(grad, x, lo, hi):
+    """The gradients of clamp(x, lo, hi) for x, lo and hi (a bound may be None or a number).
+
+    x gets the gradient where lo <= x <= hi (at the boundaries too, as in PyTorch); a bound gets
+    it where it is the result: lo where x < lo, hi where x > hi; when lo > hi the result is hi."""
+    if lo is None:
+        return _where(x <= hi, grad, 0), None, _where(x > hi, grad, 0)
+    if hi is None:
+        return _where(x >= lo, grad, 0), _where(x < lo, grad, 0), None
+    return (_where((x >= lo) & (x <= hi), grad, 0), _where((x < lo) & (lo < hi), grad, 0),
+            _where((x > hi) | (hi < lo), grad, 0))
+
+
+_clamp_by_numbers = _overload(_clamp, "ClampBackward1", saves=("input",))
+_clamp_by_tensors = _overload(_clamp, "ClampBackward0", ("input", "min", "max"),
+                              saves=("input", "min", "max"))
+
+
+@_clamp_by_numbers.backward
+def _(ctx, grad):
+    return _clamp_gradients(grad, ctx.inputs[0], ctx.arg(1, "min"), ctx.arg(2, "max"))[0]
+
+
+@_clamp_by_tensors.backward
+def _(ctx, grad):
+    x, lo, hi = ctx.inputs
+    return _clamp_gradients(grad, x, lo, hi)
+
+
 op(clamp, names=("clip",))
 
 
@@ -734,13 +1032,57 @@ op(clamp_, names=("clip_",), function=False)
 @op
 def clamp_min(input, min):
     """clamp(input, min=min)."""
-    return clamp(input, min=min)
+    if isinstance(min, Tensor):
+        return _clamp_min_by_tensor(input, min)
+    return _clamp_min_by_number(input, min)
 
 
 @op
 def clamp_max(input, max):
     """clamp(input, max=max)."""
-    return clamp(input, max=max)
+    if isinstance(max, Tensor):
+        return _clamp_max_by_tensor(input, max)
+    return _clamp_max_by_number(input, max)
+
+
+def _clamp_min(input, min):
+    return _clamp(input, min=min)
+
+
+def _clamp_max(input, max):
+    return _clamp(input, max=max)
+
+
+_clamp_min_by_number = _overload(_clamp_min, "ClampMinBackward0", saves=("input",))
+_clamp_min_by_tensor = _overload(_clamp_min, "ClampMinBackward1", ("input", "min"),
+                                 saves=("input", "min"))
+_clamp_max_by_number = _overload(_clamp_max, "ClampMaxBackward0", saves=("input",))
+_clamp_max_by_tensor = _overload(_clamp_max, "ClampMaxBackward1", ("input", "max"),
+                                 saves=("input", "max"))
+
+
+@_clamp_min_by_number.backward
+def _(ctx, grad):
+    return _clamp_gradients(grad, ctx.inputs[0], ctx.arg(1, "min"), None)[0]
+
+
+@_clamp_min_by_tensor.backward
+def _(ctx, grad):
+    x, lo = ctx.inputs
+    grad_x, grad_lo, _ = _clamp_gradients(grad, x, lo, None)
+    return grad_x, grad_lo
+
+
+@_clamp_max_by_number.backward
+def _(ctx, grad):
+    return _clamp_gradients(grad, ctx.inputs[0], None, ctx.arg(1, "max"))[0]
+
+
+@_clamp_max_by_tensor.backward
+def _(ctx, grad):
+    x, hi = ctx.inputs
+    grad_x, _, grad_hi = _clamp_gradients(grad, x, None, hi)
+    return grad_x, grad_hi
 
 
 @op(function=False)
@@ -756,12 +1098,18 @@ def clamp_max_(self, max):
 
 
 @op
+@differentiable(saves=("input",))
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """NaN, +inf and -inf replaced by `nan`, `posinf`, `neginf` (default: the dtype's extremes)."""
     x = input._data
     if x.dtype.kind != "f":
         return _wrap(x.copy())
     return _wrap(np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf))
+
+
+@nan_to_num.backward
+def _(ctx, grad):
+    return grad * ctx.inputs[0].isfinite()     # the replaced elements are constants
 
 
 # -- comparisons and logic -------------------------------------------------------------------------
@@ -990,6 +1338,15 @@ op(_result_inplace(atan2, "arctan2"), function=False)
 op(sub, names=("subtract",))
 op(mul, names=("multiply",))
 
+# Ops that record their graph through other ops: pow picks PowBackward0, 1 or 2 by its arguments'
+# types, square is pow(x, 2). inplace.py asks an op's `node_class` whether the op records a graph
+# (so that `y.pow_(2)` may record pow's): these answer with the node of one of their overloads.
+for _f, _via in ((div, _rounded_divide), (pow, _pow_by_number), (square, _pow_by_number),
+                 (float_power, _pow_by_number), (round, _round_to_integers),
+                 (lerp, _lerp_by_number), (clamp, _clamp_by_numbers),
+                 (clamp_min, _clamp_min_by_number), (clamp_max, _clamp_max_by_number)):
+    _f.node_class = _via.node_class
+
 
 @op(function=False)
 def float_power_(self, exponent):
@@ -1057,6 +1414,11 @@ def _invert(self):
     return bitwise_not(self)
 
 
+def _rtruediv(self, other):
+    """`2 / x`: PyTorch computes it as x.reciprocal() * 2 (so its grad_fn is MulBackward0)."""
+    return mul(reciprocal(self), other)      # noqa: F821  (reciprocal: defined by a loop above)
+
+
 def _install_operators(T):
     """Python's operators on Tensor, each the op above (reflected forms put the number first)."""
     T.__add__ = T.__radd__ = add
@@ -1067,7 +1429,7 @@ def _install_operators(T):
     T.__mul__ = T.__rmul__ = mul
     T.__imul__ = mul_
     T.__truediv__ = true_divide
-    T.__rtruediv__ = lambda self, other: true_divide(other, self)
+    T.__rtruediv__ = _rtruediv
     T.__itruediv__ = T.div_
     T.__floordiv__ = floor_divide
     T.__rfloordiv__ = lambda self, other: floor_divide(other, self)
