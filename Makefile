@@ -14,7 +14,7 @@ TORCH  := torch==2.13.0
 #   make test PYTEST_ARGS="-n 2 --dist loadfile"   (loadfile keeps a notebook's cells together)
 PYTEST_ARGS ?=
 
-.PHONY: course install test bench clean
+.PHONY: course install test notebooks bench clean
 
 course: install
 	@if [ "$$CI" = "true" ]; then \
@@ -33,6 +33,11 @@ $(VENV)/.installed: pyproject.toml
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Re-execute every notebook in chapters/ and exercises/ in a fresh kernel and store its outputs:
+# run it after changing dlcore or a notebook (`make test` compares with what is stored).
+notebooks: install
+	$(BIN)/python scripts/run_notebooks.py
 
 bench: install
 	$(BIN)/python benchmarks/bench_core.py
