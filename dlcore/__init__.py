@@ -3,6 +3,7 @@
 `import dlcore as torch` runs the course's PyTorch code: tensors over storages, dtypes, math,
 indexing, printing. Every op is defined once, in `dlcore/ops/`, as a function and a method.
 """
+import builtins as _builtins
 import warnings as _warnings
 
 __version__ = "0.1.0"
@@ -42,12 +43,17 @@ _linalg._install_operators(Tensor)
 for _name, _value in list(vars(Tensor).items()):
     if _name.startswith("__") and _value in _inplace_ops:
         setattr(Tensor, _name, _inplace_ops[_value])
-Tensor.__setitem__ = _autograd.inplace.inplace(Tensor.__setitem__, None)
+Tensor.__setitem__ = _autograd.inplace.inplace(Tensor.__setitem__, _indexing._index_put)
 del _name, _value
 
 # NumPy warns on overflow, division by zero and invalid values; PyTorch silently returns
 # inf/nan. Silence those warnings only where dlcore's own code raised them.
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"dlcore(\.|$)")
+
+# save/load (safe by default) and zero-copy exchange; torch and h5py load only when used
+from . import serialization, utils  # noqa: E402
+from .serialization import save, load  # noqa: E402, F401
+from .utils.dlpack import from_dlpack  # noqa: E402, F401
 
 
 def is_tensor(obj):
@@ -71,7 +77,7 @@ _num_threads = [1]
 
 def set_num_threads(n):
     """Threads for intra-op parallelism. NumPy's BLAS decides its own; recorded for the API."""
-    if not isinstance(n, int) or n <= 0:
+    if not isinstance(n, _builtins.int) or n <= 0:  # `int` here is dlcore.int (int32)
         raise RuntimeError(f"set_num_threads expects a positive integer, got {n!r}")
     _num_threads[0] = n
 

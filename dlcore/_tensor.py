@@ -122,13 +122,7 @@ class Tensor(metaclass=_TensorMeta):
         # PyTorch's rule: strides of size-1 dims don't matter, nor anything when empty (NumPy agrees)
         return self._data.flags.c_contiguous
 
-    def contiguous(self, memory_format=None):
-        if self._data.flags.c_contiguous:
-            return self
-        return _wrap(np.ascontiguousarray(self._data))
-
-    def clone(self, memory_format=None):
-        return _wrap(self._data.copy(order="K" if _dense(self._data) else "C"))
+    # contiguous() and clone() are ops (differentiable ones): dlcore/ops/shape.py
 
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
@@ -239,6 +233,8 @@ class Tensor(metaclass=_TensorMeta):
         return array
 
     def __dlpack__(self, *args, **kwargs):
+        if self.requires_grad:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
         return self._data.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):
@@ -271,7 +267,12 @@ class Tensor(metaclass=_TensorMeta):
             _as_device(device)
         dtype = _dtype.as_dtype(dtype, "to")
         if dtype is None or dtype.np == self._data.dtype:
-            return _wrap(self._data.copy()) if copy else self
+            if not copy:
+                return self
+            dtype = self.dtype
+        if self.requires_grad and dtype.np.kind == "f":
+            from .ops.shape import _to_copy      # a differentiable copy (ToCopyBackward0)
+            return _to_copy(self, dtype)
         return _wrap(self._data.astype(dtype.np))
 
     def type(self, dtype=None, non_blocking=False):
@@ -345,6 +346,9 @@ class Tensor(metaclass=_TensorMeta):
 
     def __deepcopy__(self, memo):
         return _wrap(self._data.copy())
+
+
+Tensor.__module__ = "dlcore"       # prints as <class 'dlcore.Tensor'>, as torch.Tensor does
 
 
 def _rebuild(array):

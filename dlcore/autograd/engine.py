@@ -66,7 +66,7 @@ def _apply(node, grads):
         raise RuntimeError(_FREED)
     if node._versions:
         _check_versions(node)
-    if node._n_outputs == 1:
+    if node._out_meta is None:            # a single-output op gets a tensor, not a list
         grad = grads[0]
         if grad is None:
             return [None] * len(node.next_functions)

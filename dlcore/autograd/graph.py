@@ -255,6 +255,8 @@ def _record(node_class, positions, result, args, kwargs, view=False):
     versions = [_saved(inputs[k]) for k in saved if isinstance(inputs[k], Tensor)] \
         if saved else None
     if isinstance(result, Tensor):
+        if result._data.dtype.kind != "f":
+            return None                  # integer and bool results take no gradient
         node._n_outputs = 1
         node._out_meta = None
         result.grad_fn = node

@@ -79,11 +79,6 @@ _MULTI_VIEW = ("Output {nr} of {fn} is a view and is being modified inplace. Thi
                "operation by an out-of-place one.")
 
 
-def _is_basic_index(index):
-    items = index if isinstance(index, tuple) else (index,)
-    return all(it is None or it is Ellipsis or isinstance(it, (int, slice)) for it in items)
-
-
 def _with_graph(self, method, counterpart, name, args, kwargs):
     if self.requires_grad:
         m = self._meta
@@ -91,9 +86,10 @@ def _with_graph(self, method, counterpart, name, args, kwargs):
                 and self.grad_fn._n_outputs > 1:
             raise RuntimeError(_MULTI_VIEW.format(
                 nr=m.output_nr, fn=self.grad_fn.name().replace("Backward0", "")))
-        if name in ("__setitem__", "_setitem") and self.grad_fn is None \
-                and _is_basic_index(args[0]):
-            raise RuntimeError(_LEAF_VIEW)      # PyTorch writes x[0] = v through a view of x
+        if name in ("__setitem__", "_setitem") and self.grad_fn is None:
+            from ..ops.indexing import _writes_through_view
+            if _writes_through_view(self, args[0]):
+                raise RuntimeError(_LEAF_VIEW)  # PyTorch writes x[0] = v through a view of x
         if m is not None and m.view_of is not None:
             root = _root_of_view(self)
             if root.requires_grad and root.grad_fn is None:

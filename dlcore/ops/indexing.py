@@ -7,7 +7,14 @@ views: an int selects (the dim goes away), a slice narrows with a step, None ins
 the dim they index. If none were recorded the view is the answer (it shares the storage);
 otherwise one NumPy fancy-indexing call gathers the elements into a new tensor. An int next to an
 index tensor is a select, not an advanced index, so `x[1, :, [0, 1]]` is `x[1][:, [0, 1]]`
-(NumPy would move the indexed dim first)."""
+(NumPy would move the indexed dim first).
+
+Derivatives. On a tensor that requires grad, `t[index]` replays those steps as differentiable
+ops, one node each as in PyTorch (SelectBackward0, SliceBackward0, UnsqueezeBackward0, then
+IndexBackward0 for the index tensors), and `t[index] = v` records the out-of-place `_index_put`.
+The gradient of a gather is a scatter-add into zeros (repeated indices add up), and the gradient
+of a scatter is a gather: each backward below is the forward's mirror image, written with these
+same ops so that gradients of gradients work."""
 import operator
 
 import numpy as np
@@ -15,9 +22,12 @@ import numpy as np
 from .. import _dtype
 from .._dtype import result_type
 from .._tensor import Tensor, _view_at, _wrap, _wrap_dim
+from ..autograd.grad_mode import _state
+from ..autograd.graph import differentiable
 from ._common import _operand
 from ._registry import op
-from .shape import _contiguous_strides, _Layout
+from .shape import _alias, _contiguous_strides, _Layout, expand, reshape, select, unsqueeze
+from .shape import _slice as _slice_view
 
 _MASK_DTYPES = (np.dtype(np.bool_), np.dtype(np.uint8))     # uint8: PyTorch's legacy byte mask
 _INDEX_DTYPES = (np.dtype(np.int64), np.dtype(np.int32))
@@ -83,10 +93,41 @@ def _slice(layout, dim, sl):
     layout.slice(dim, sl.start, sl.stop, step)
 
 
-def _apply_basic(t, index):
-    """Apply the basic items of `index` to `t`: the resulting layout and the recorded
-    advanced items as (dim, array) pairs, dims counted in that layout."""
-    layout = _Layout(t)
+class _TracedLayout(_Layout):
+    """A layout that also notes each step as the differentiable view op that redoes it, to
+    replay `t[index]` on a tensor that requires grad. PyTorch skips a slice that keeps a whole
+    dim, except in `t[a:b]` with a lone slice (`skip_full_slices` False)."""
+
+    __slots__ = ("steps", "skip_full_slices")
+
+    def __init__(self, t, skip_full_slices=True):
+        super().__init__(t)
+        self.steps = []
+        self.skip_full_slices = skip_full_slices
+
+    def select(self, dim, i):
+        self.steps.append((select, dim, i))
+        super().select(dim, i)
+
+    def slice(self, dim, start, stop, step=1):
+        # PyTorch's test reads the slice as written: `-n:` is not skipped, `0:n+5` is
+        whole = (step == 1 and (start is None or operator.index(start) == 0) and
+                 (stop is None or operator.index(stop) >= self.shape[dim]))
+        if not (whole and self.skip_full_slices):
+            self.steps.append((_slice_view, dim, start, stop, step))
+        super().slice(dim, start, stop, step)
+
+    def unsqueeze(self, dim):
+        self.steps.append((unsqueeze, dim))
+        super().unsqueeze(dim)
+
+
+def _apply_basic(t, index, layout=None):
+    """Apply the basic items of `index` to `t` (to `layout`, a layout of t, if given): the
+    resulting layout and the recorded advanced items as (dim, array) pairs, dims counted in
+    that layout."""
+    if layout is None:
+        layout = _Layout(t)
     tp = type(index)
     # a lone int or slice: PyTorch's fast path, with its own messages for a 0-d tensor
     if tp is int or isinstance(index, np.integer):
@@ -248,6 +289,8 @@ def _torch_verdict(x, advanced):
 
 
 def _getitem(self, index):
+    if self.requires_grad and _state.enabled:
+        return _recorded_getitem(self, index)
     x = self._data
     if x.ndim:
         # fast paths for `t[i]` and `t[a:b]` (the general code below gives the same views)
@@ -273,7 +316,12 @@ def _getitem(self, index):
     view = layout.view(self)
     if not advanced:
         return view
-    x = view._data
+    return _gathered(view, advanced)
+
+
+def _gathered(input, advanced):
+    """`input` at the recorded index tensors and masks (`advanced`): a new tensor."""
+    x = input._data
     try:
         result = x[_numpy_key(x, advanced)]
     except IndexError:
@@ -282,6 +330,36 @@ def _getitem(self, index):
             _check_index_bounds(x.shape, key)
         result = np.empty(shape, x.dtype)      # PyTorch copies nothing, so checks no bounds
     return _wrap(_fresh(result))
+
+
+def _recorded_getitem(self, index):
+    """`self[index]` as PyTorch records it: each view step a node, then one IndexBackward0."""
+    if type(index) is int and self._data.ndim:
+        try:
+            return select(self, 0, index)        # `params[0]`, quickly
+        except IndexError:
+            pass                                 # indexing's own message, below
+    layout = _TracedLayout(self, skip_full_slices=type(index) is not slice)
+    layout, advanced = _apply_basic(self, index, layout)
+    t = self
+    for step, *args in layout.steps:
+        t = step(t, *args)
+    if advanced:
+        return _index(t, advanced)
+    return _alias(t) if t is self else t
+
+
+@differentiable(name="IndexBackward0")
+def _index(input, advanced):
+    """`input[index tensors]` (PyTorch's aten::index), a copy."""
+    return _gathered(input, advanced)
+
+
+@_index.backward
+def _(ctx, grad):
+    # every element read adds its gradient where it came from (repeated indices add up)
+    zeros = _wrap(np.zeros(ctx.inputs[0]._data.shape, grad._data.dtype))
+    return _put_impl(zeros, ctx.args[1], grad, True)
 
 
 # -- assignment ------------------------------------------------------------------------------------
@@ -334,13 +412,12 @@ def _copy_to(target, value, src):
     dst = target._data
     if src.shape != dst.shape and src.ndim:
         stripped = _strip_leading_ones(src)
-        from .shape import expand
         src = expand(_wrap(stripped), list(dst.shape))._data
     _check_writable(dst, src if isinstance(value, Tensor) else None)
     dst[...] = src
 
 
-def _index_put(x, advanced, v, from_tensor):
+def _write_advanced(x, advanced, v, from_tensor):
     """`x[advanced] = v` as PyTorch's index_put_: one value into one mask acts as masked_fill;
     otherwise `v` must broadcast to the indexed shape, and then dtypes must match."""
     key = _numpy_key(x, advanced)
@@ -387,7 +464,171 @@ def _setitem(self, index, value):
     if not advanced:
         _copy_to(target, value, v)
     else:
-        _index_put(target._data, advanced, v, isinstance(value, Tensor))
+        _write_advanced(target._data, advanced, v, isinstance(value, Tensor))
+
+
+def _reduced_to(grad, shape):
+    """The gradient of a value that was broadcast (its leading 1s ignored) to grad's shape."""
+    shape = tuple(shape)
+    if grad._data.shape == shape:
+        return grad
+    core = shape[next((k for k, n in enumerate(shape) if n != 1), len(shape)):]
+    if grad._data.shape != core:
+        grad = grad.sum_to_size(core)
+    return reshape(grad, shape)
+
+
+def _assigned(input, index, value):
+    """A copy of `input` with `value` written at `index`: `input[index] = value` out of place."""
+    out = input.clone()
+    _setitem(out, index, value)
+    return out
+
+
+def _assigned_backward(ctx, grad):
+    # what was overwritten gets no gradient; the value gets the gradient of where it went
+    index, value = ctx.args[1], ctx.inputs[1]
+    grad_value = _reduced_to(grad[index], value._data.shape) if isinstance(value, Tensor) else None
+    return _index_put(grad, index, 0), grad_value
+
+
+# PyTorch names the node by how the write happened: through a view of x (CopySlices), with index
+# tensors only (IndexPutBackward0), or to the whole tensor (FillBackward3 / CopyBackwards)
+_copy_slices = differentiable(inputs=("input", "value"), name="CopySlices")(_assigned)
+_put_indexed = differentiable(inputs=("input", "value"), name="IndexPutBackward0")(_assigned)
+_fill_all = differentiable(inputs=("input", "value"), name="FillBackward3")(_assigned)
+_copy_all = differentiable(inputs=("input", "value"), name="CopyBackwards")(_assigned)
+for _variant in (_copy_slices, _put_indexed, _fill_all, _copy_all):
+    _variant.backward(_assigned_backward)
+
+
+def _write_path(t, index):
+    """How PyTorch writes `t[index] = v`: "view" through a view of t (an int, None, or a slice
+    leaving part of a dim out came first: node CopySlices, and on a leaf the "view of a leaf"
+    error), "indexed" with index tensors on t itself, or "whole" (the entire tensor)."""
+    if index is False:
+        return "whole"
+    layout = _TracedLayout(t)
+    _, advanced = _apply_basic(t, None if index is True else index, layout)
+    return "view" if layout.steps else "indexed" if advanced else "whole"
+
+
+def _writes_through_view(t, index):
+    """Whether `t[index] = v` writes through a view of t (see `_write_path`); False for an index
+    that is no good (the write itself then raises the right error)."""
+    try:
+        return _write_path(t, index) == "view"
+    except (IndexError, TypeError, ValueError, RuntimeError):
+        return False
+
+
+def _index_put(input, index, value):
+    """`input[index] = value` out of place and differentiable in both: what autograd records for
+    `x[index] = v` (autograd/inplace.py calls it with x's values from before the write)."""
+    path = _write_path(input, index)
+    if path == "view":
+        return _copy_slices(input, index, value)
+    if path == "indexed":
+        return _put_indexed(input, index, value)
+    if isinstance(value, Tensor) and value._data.ndim:
+        return _copy_all(input, index, value)
+    return _fill_all(input, index, value)
+
+
+_index_put.node_class = _copy_slices.node_class      # differentiable, for autograd/inplace.py
+
+
+@differentiable(inputs=("input", "values"), name="IndexPutBackward0")
+def _put(input, advanced, values, accumulate=False):
+    """A copy of `input` with `values` written (or, with `accumulate`, added: repeated indices add
+    up) at the recorded index tensors and masks `advanced`."""
+    out = input.clone()
+    _put_into(out, advanced, values, accumulate)
+    return out
+
+
+def _put_into(self, advanced, values, accumulate):
+    """self[advanced] = values in place, or with `accumulate` self[advanced] += values where
+    repeated indices add up (np.add.at), after index_put_'s checks."""
+    x = self._data
+    v = _value_array(self, values)
+    from_tensor = isinstance(values, Tensor)
+    if not accumulate:
+        _write_advanced(x, advanced, v, from_tensor)
+        return
+    key, shape = _torch_verdict(x, advanced)
+    v = _strip_leading_ones(v)
+    try:
+        fits = np.broadcast_shapes(v.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
+                           f"broadcast to indexing result of shape {list(shape)}")
+    if from_tensor and v.dtype != x.dtype:
+        _write_advanced(x, advanced, v, from_tensor)          # raises PyTorch's dtype error
+    if 0 not in shape:
+        _check_index_bounds(x.shape, key)
+        np.add.at(x, key, v)
+
+
+@_put.backward
+def _put_backward(ctx, grad):
+    advanced, accumulate = ctx.args[1], ctx.arg(3, "accumulate", False)
+    values = ctx.inputs[1]
+    grad_input = grad if accumulate else _put(grad, advanced, 0)
+    grad_values = None
+    if isinstance(values, Tensor):
+        grad_values = _reduced_to(_index(grad, advanced), values._data.shape)
+    return grad_input, grad_values
+
+
+# the same op under the name PyTorch gives the scatter-add in IndexBackward0's backward
+_put_impl = differentiable(inputs=("input", "values"), name="IndexPutImplBackward0")(
+    _put.__wrapped__)
+_put_impl.backward(_put_backward)
+
+
+def _indices_as_advanced(indices):
+    """index_put's tuple of index tensors as recorded advanced items (a mask spans its dims)."""
+    if isinstance(indices, Tensor) or not isinstance(indices, (tuple, list)):
+        raise TypeError(f"index_put(): argument 'indices' (position 1) must be tuple of Tensors, "
+                        f"not {type(indices).__name__}")
+    advanced, dim = [], 0
+    for i, t in enumerate(indices):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got "
+                            f"{type(t).__name__}")
+        a = t._data
+        advanced.append((dim, a))
+        dim += a.ndim if a.dtype in _MASK_DTYPES else 1
+    return advanced
+
+
+def _values_tensor(values, fname):
+    if not isinstance(values, Tensor):
+        raise TypeError(f"{fname}(): argument 'values' (position 2) must be Tensor, not "
+                        f"{type(values).__name__}")
+    return values
+
+
+@op
+def index_put(input, indices, values, accumulate=False):
+    """A copy of input with `values` put at `indices` (a tuple of index tensors, as in
+    `input[indices] = values`); with `accumulate=True` repeated indices add up."""
+    advanced = _indices_as_advanced(indices)
+    return _put(input, advanced, _values_tensor(values, "index_put"), accumulate)
+
+
+index_put.node_class = _put.node_class      # differentiable, for index_put_ (autograd/inplace.py)
+
+
+@op(function=False)
+def index_put_(self, indices, values, accumulate=False):
+    """`self[indices] = values` (a tuple of index tensors); `accumulate=True` adds instead."""
+    advanced = _indices_as_advanced(indices)
+    _put_into(self, advanced, _values_tensor(values, "index_put_"), accumulate)
+    return self
 
 
 # -- gather and scatter ----------------------------------------------------------------------------
@@ -433,7 +674,13 @@ def _size_at(shape, d):
     return shape[d] if shape else 1
 
 
+def _zeros(shape, like):
+    """Zeros of `shape` in like's dtype: where a backward scatters a gradient into."""
+    return _wrap(np.zeros(shape, like._data.dtype))
+
+
 @op
+@differentiable()
 def gather(input, dim, index, *, sparse_grad=False):
     """out[i][j] = input[index[i][j]][j] (for dim 0): picks along `dim` where `index` says."""
     x = input._data
@@ -453,6 +700,12 @@ def gather(input, dim, index, *, sparse_grad=False):
     if x.ndim == 0 or idx.ndim == 0:
         return _wrap(x.reshape(-1)[idx.reshape(-1)].reshape(idx.shape))
     return _wrap(x[_scatter_key(idx, d)])
+
+
+@gather.backward
+def _(ctx, grad):
+    return scatter_add(_zeros(ctx.inputs[0]._data.shape, grad), ctx.arg(1, "dim"),
+                       ctx.arg(2, "index"), grad)
 
 
 def _scatter_prepare(self, dim, index, src, method):
@@ -533,7 +786,36 @@ def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
 @op
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     """Out-of-place `scatter_`: a copy of input with src's values written where index points."""
+    if reduce is not None:
+        return _scatter_reduced(input, dim, index, src, value=value, reduce=reduce)
+    if isinstance(src, Tensor):
+        return _scatter_tensor(input, dim, index, src)
+    return _scatter_number(input, dim, index, src, value=value)
+
+
+def _scattered(input, dim, index, src=None, *, value=None, reduce=None):
     return scatter_(input.clone(), dim, index, src, value=value, reduce=reduce)
+
+
+def _scatter_backward(ctx, grad):
+    # the written positions lost what input had there; src's elements each went to one place
+    dim, index, src = ctx.args[1], ctx.args[2], ctx.inputs[1]
+    grad_src = gather(grad, dim, index) if isinstance(src, Tensor) else None
+    return scatter(grad, dim, index, 0), grad_src
+
+
+def _scatter_reduce_backward(ctx, grad):
+    raise RuntimeError("derivative for aten::scatter is not implemented")
+
+
+# PyTorch's node depends on the overload: a tensor src, a number, or a `reduce=` (no derivative)
+_scatter_tensor = differentiable(inputs=("input", "src"), name="ScatterBackward0")(_scattered)
+_scatter_number = differentiable(inputs=("input", "src"), name="ScatterBackward1")(_scattered)
+_scatter_reduced = differentiable(inputs=("input", "src"), name="NotImplemented")(_scattered)
+_scatter_tensor.backward(_scatter_backward)
+_scatter_number.backward(_scatter_backward)
+_scatter_reduced.backward(_scatter_reduce_backward)
+scatter.node_class = _scatter_tensor.node_class     # differentiable, for scatter_ (inplace.py)
 
 
 @op(function=False)
@@ -549,12 +831,19 @@ def scatter_add_(self, dim, index, src):
 
 
 @op
+@differentiable(inputs=("input", "src"))
 def scatter_add(input, dim, index, src):
     """Out-of-place `scatter_add_`."""
     return scatter_add_(input.clone(), dim, index, src)
 
 
+@scatter_add.backward
+def _(ctx, grad):
+    return grad, gather(grad, ctx.args[1], ctx.args[2])
+
+
 @op
+@differentiable()
 def index_select(input, dim, index):
     """The slices at positions `index` (a 1-D tensor) along `dim`, copied into a new tensor."""
     x = input._data
@@ -576,6 +865,14 @@ def index_select(input, dim, index):
     return _wrap(np.take(x, idx.reshape(-1), axis=d))
 
 
+@index_select.backward
+def _(ctx, grad):
+    shape = ctx.inputs[0]._data.shape
+    if not shape:
+        return grad                            # a 0-d input: its one element, picked once
+    return index_add(_zeros(shape, grad), ctx.arg(1, "dim"), ctx.arg(2, "index"), grad)
+
+
 def _index_dim_checks(self, dim, index, method):
     """dim and index of the index_*_ family, checked the way PyTorch checks them."""
     d = _wrap_dim(dim, self._data.ndim)
@@ -586,9 +883,14 @@ def _index_dim_checks(self, dim, index, method):
     if idx.ndim > 1:
         raise IndexError(f"{method}(): Index is supposed to be a vector")
     size = _size_at(self._data.shape, d)
-    bad = _first_out_of_bounds(idx, size, -size)
+    # only index_fill_ takes negative indices; each method words the error its own way
+    bad = _first_out_of_bounds(idx, size, -size if method == "index_fill_" else 0)
     if bad is not None:
-        raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+        if method == "index_add_":
+            raise IndexError("index out of range in self")
+        prefix = "index_copy_(): " if method == "index_copy_" else ""
+        raise IndexError(f"{prefix}index {bad} is out of bounds for dimension {d} with size "
+                         f"{size}")
     return d, idx.reshape(-1)
 
 
@@ -606,9 +908,17 @@ def index_add_(self, dim, index, source, *, alpha=1):
 
 
 @op
+@differentiable(inputs=("input", "source"))
 def index_add(input, dim, index, source, *, alpha=1):
     """Out-of-place `index_add_`."""
     return index_add_(input.clone(), dim, index, source, alpha=alpha)
+
+
+@index_add.backward
+def _(ctx, grad):
+    alpha = ctx.kwargs.get("alpha", 1)
+    grad_source = index_select(grad, ctx.args[1], ctx.args[2])
+    return grad, (grad_source if alpha == 1 else grad_source * alpha)
 
 
 @op(function=False)
@@ -622,7 +932,30 @@ def index_fill_(self, dim, index, value):
 @op
 def index_fill(input, dim, index, value):
     """Out-of-place `index_fill_`."""
+    if isinstance(value, Tensor):
+        return _index_fill_tensor(input, dim, index, value)
+    return _index_fill_number(input, dim, index, value)
+
+
+def _index_filled(input, dim, index, value):
     return index_fill_(input.clone(), dim, index, value)
+
+
+def _index_fill_backward(ctx, grad):
+    dim, index, value = ctx.args[1], ctx.args[2], ctx.inputs[1]
+    grad_value = None
+    if isinstance(value, Tensor):
+        grad_value = index_select(grad, dim, index).sum()
+    return index_fill(grad, dim, index, 0), grad_value
+
+
+_index_fill_number = differentiable(inputs=("input", "value"),
+                                    name="IndexFillBackward0")(_index_filled)
+_index_fill_tensor = differentiable(inputs=("input", "value"),
+                                    name="IndexFillBackward1")(_index_filled)
+_index_fill_number.backward(_index_fill_backward)
+_index_fill_tensor.backward(_index_fill_backward)
+index_fill.node_class = _index_fill_number.node_class     # differentiable, for index_fill_
 
 
 @op(function=False)
@@ -638,6 +971,20 @@ def index_copy_(self, dim, index, source):
 
 
 @op
+@differentiable(inputs=("input", "source"))
+def index_copy(input, dim, index, source):
+    """Out-of-place `index_copy_`."""
+    return index_copy_(input.clone(), dim, index, source)
+
+
+@index_copy.backward
+def _(ctx, grad):
+    dim, index = ctx.args[1], ctx.args[2]
+    return index_fill(grad, dim, index, 0), index_select(grad, dim, index)
+
+
+@op
+@differentiable()
 def take(input, index):
     """input seen as 1-D, at the positions in `index` (the result has index's shape)."""
     idx = _index_tensor(index, "take")
@@ -652,12 +999,31 @@ def take(input, index):
     return _wrap(x[idx])
 
 
+@take.backward
+def _(ctx, grad):
+    input, index = ctx.inputs[0], ctx.args[1]
+    n = input._data.size
+    positions = reshape(index, -1) % n           # take counts from the end; index_add does not
+    return reshape(index_add(_zeros(n, grad), 0, positions, reshape(grad, -1)), input._data.shape)
+
+
 @op
 def take_along_dim(input, indices, dim=None):
-    """Values at `indices` along `dim` (broadcasting the other dims), or of the flattened input."""
+    """Values at `indices` along `dim` (broadcasting the other dims), or of the flattened input.
+    As in PyTorch, a `gather` of the two broadcast against each other (GatherBackward0)."""
     if dim is None:
-        return take(input, indices.reshape(-1))
-    return _wrap(np.take_along_axis(input._data, indices._data, _wrap_dim(dim, input._data.ndim)))
+        return gather(reshape(input, -1), 0, reshape(indices, -1))
+    x, idx = input._data, indices._data
+    d = _wrap_dim(dim, x.ndim)
+    if idx.ndim != x.ndim:
+        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
+                           f"number of dimensions, but got {x.ndim} dimensions for input, and "
+                           f"{idx.ndim} dimensions for indices")
+    from ._common import _broadcast_shape
+    input_shape = _broadcast_shape(x.shape[:d] + (idx.shape[d],) + x.shape[d + 1:], idx.shape)
+    input_shape = input_shape[:d] + (x.shape[d],) + input_shape[d + 1:]
+    index_shape = input_shape[:d] + (idx.shape[d],) + input_shape[d + 1:]
+    return gather(expand(input, list(input_shape)), d, expand(indices, list(index_shape)))
 
 
 # -- masks -----------------------------------------------------------------------------------------
@@ -710,6 +1076,12 @@ def masked_fill_(self, mask, value):
 @op
 def masked_fill(input, mask, value):
     """A copy of input with `value` where `mask` is True (broadcasting input and mask)."""
+    if isinstance(value, Tensor):
+        return _masked_fill_tensor(input, mask, value)
+    return _masked_fill_number(input, mask, value)
+
+
+def _masked_filled(input, mask, value):
     m = _bool_mask(mask, "masked_fill_")
     v = _fill_value(value, "masked_fill_")
     x = input._data
@@ -719,7 +1091,23 @@ def masked_fill(input, mask, value):
     return _wrap(out)
 
 
+def _masked_fill_backward(ctx, grad):
+    mask, value = ctx.args[1], ctx.inputs[1]
+    grad_value = where(mask, grad, 0).sum() if isinstance(value, Tensor) else None
+    return masked_fill(grad, mask, 0), grad_value
+
+
+_masked_fill_number = differentiable(inputs=("input", "value"),
+                                     name="MaskedFillBackward0")(_masked_filled)
+_masked_fill_tensor = differentiable(inputs=("input", "value"),
+                                     name="MaskedFillBackward1")(_masked_filled)
+_masked_fill_number.backward(_masked_fill_backward)
+_masked_fill_tensor.backward(_masked_fill_backward)
+masked_fill.node_class = _masked_fill_number.node_class    # differentiable, for masked_fill_
+
+
 @op
+@differentiable()
 def masked_select(input, mask):
     """The elements where `mask` is True, as a 1-D tensor (input and mask broadcast together)."""
     if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
@@ -727,6 +1115,14 @@ def masked_select(input, mask):
     m = mask._data
     shape = _broadcast_pairwise(m.shape, input._data.shape)
     return _wrap(np.broadcast_to(input._data, shape)[np.broadcast_to(m, shape)])
+
+
+@masked_select.backward
+def _(ctx, grad):
+    # the selected elements' gradients back in place, in zeros of the broadcast shape
+    mask = ctx.args[1]._data
+    shape = _broadcast_pairwise(mask.shape, ctx.inputs[0]._data.shape)
+    return _put(_zeros(shape, grad), [(0, np.broadcast_to(mask, shape))], grad)
 
 
 def _where_operand(x, position):
@@ -739,6 +1135,7 @@ def _where_operand(x, position):
 
 
 @op(method=False)
+@differentiable(inputs=("input", "other"))
 def where(condition, input=None, other=None):
     """Elements of `input` where `condition` holds, of `other` elsewhere (broadcast together,
     with PyTorch's type promotion); `where(condition)` is `nonzero(condition, as_tuple=True)`."""
@@ -768,6 +1165,14 @@ def where(condition, input=None, other=None):
     y = (y if isinstance(y, np.ndarray) else np.array(y)).astype(rt.np, copy=False)
     out = np.where(c, x, y)
     return _wrap(out if out.shape == shape else np.broadcast_to(out, shape).copy())
+
+
+@where.backward
+def _(ctx, grad):
+    condition = ctx.args[0]
+    input, other = ctx.inputs
+    return (where(condition, grad, 0) if isinstance(input, Tensor) else None,
+            where(condition, 0, grad) if isinstance(other, Tensor) else None)
 
 
 @op(function=False, names=("where",))

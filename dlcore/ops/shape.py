@@ -3,13 +3,21 @@ the tensor's size. `cat`/`stack` and the copies `reshape` needs are the only one
 
 Every view follows PyTorch's layout rules exactly (its strides, its storage offset), so that
 `stride()`, `storage_offset()` and `is_contiguous()` print what PyTorch prints. Layout maths works
-on (shape, strides, offset) in elements; `_as_strided_view` then builds the NumPy view once."""
+on (shape, strides, offset) in elements; `_as_strided_view` then builds the NumPy view once.
+
+Derivatives: the gradient of a view is the view's inverse applied to the gradient (transpose
+back, squeeze what unsqueeze added), or, for views that drop elements (select, slice), the
+gradient written into zeros of the input's shape. Joins split the gradient; copies pass it on.
+Where PyTorch names the node by the case (squeeze with and without `dim`, split by one size or by
+several) one forward is wrapped once per name."""
+import itertools
+
 import numpy as np
 
 from .. import _dtype
 from .._dtype import result_type
 from .._size import Size
-from .._tensor import (Tensor, _as_strided_view, _contiguous_strides, _view, _view_at, _wrap,
+from .._tensor import (Tensor, _as_strided_view, _contiguous_strides, _dense, _view_at, _wrap,
                        _wrap_dim)
 from ._common import _dims
 from ..autograd.graph import differentiable
@@ -154,23 +162,56 @@ def _reshaped_view(input, new_shape):
     return _as_strided_view(input, new_shape, new_strides, layout.offset)
 
 
-def _slice(input, dim, start, stop):
+def _sliced(input, dim, start, stop, step=1):
     """PyTorch's slice of `input` along `dim` (a wrapped dim), as a view."""
     layout = _Layout(input)
-    layout.slice(dim, start, stop)
+    layout.slice(dim, start, stop, step)
     return layout.view(input)
+
+
+_slice = differentiable(view=True, name="SliceBackward0")(_sliced)
+
+
+@_slice.backward
+def _(ctx, grad):
+    dim, start, stop, step = ctx.args[1], ctx.args[2], ctx.args[3], ctx.arg(4, "step", 1)
+    key = (slice(None),) * dim + (slice(start, stop, step),)
+    return _slice_backward(grad, ctx.inputs[0]._data.shape, key)
+
+
+def _embedded(grad, shape, key):
+    """Zeros of `shape` with `grad` written at `key` (a basic index): the gradient of a view that
+    kept only some elements. Differentiable in `grad`: its own gradient is `gg[key]`."""
+    out = np.zeros(shape, grad._data.dtype)
+    out[key] = grad._data
+    return _wrap(out)
+
+
+def _embedded_backward(ctx, gg):
+    return gg[ctx.args[2]]
+
+
+_slice_backward = differentiable(inputs=("grad",), name="SliceBackwardBackward0")(_embedded)
+_select_backward = differentiable(inputs=("grad",), name="SelectBackwardBackward0")(_embedded)
+_slice_backward.backward(_embedded_backward)
+_select_backward.backward(_embedded_backward)
 
 
 # -- views -----------------------------------------------------------------------------------------
 @op(function=False)
-@differentiable(inputs=("self",), view=True)
 def view(self, *shape):
     """The same storage seen with another shape; -1 infers one size. Never copies: raises when
-    the strides cannot express the new shape (then `reshape` copies)."""
+    the strides cannot express the new shape (then `reshape` copies). `view(dtype)` reads the
+    same bytes as another dtype (PyTorch records no gradient through it)."""
     if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
         if shape[0].itemsize != self._data.itemsize:
             raise RuntimeError("view(dtype) with a different element size is not supported")
         return _same_start_view(self, self._data.view(shape[0].np))
+    return _view_shape(self, *shape)
+
+
+@differentiable(inputs=("self",), view=True, name="ViewBackward0")
+def _view_shape(self, *shape):
     x = self._data
     if shape and type(shape[0]) is int and x.flags.c_contiguous and 1 not in x.shape:
         # the common `t.view(a, -1)` of a contiguous tensor: NumPy's reshape is a view whose
@@ -193,7 +234,7 @@ def view(self, *shape):
     return result
 
 
-@view.backward
+@_view_shape.backward
 def _(ctx, grad):
     return reshape(grad, ctx.inputs[0]._data.shape)
 
@@ -205,19 +246,31 @@ def view_as(self, other):
 
 
 @op
-@differentiable(name="ViewBackward0")
 def reshape(input, *shape):
-    """A view when the layout allows one, otherwise a contiguous copy."""
+    """A view when the layout allows one (then it is `view`), otherwise a contiguous copy."""
     new_shape = _infer_size(_shape_args(shape, "reshape", "shape"), input._data.size)
-    result = _reshaped_view(input, new_shape)
-    if result is None:
-        return _wrap(np.ascontiguousarray(input._data).reshape(new_shape))
-    return result
+    x = input._data
+    if x.flags.c_contiguous:
+        return _view_shape(input, *new_shape) if new_shape else _view_shape(input, ())
+    # as PyTorch: a view of another layout is a "reshape alias"; when no view can do, a
+    # contiguous copy (CloneBackward0) seen with the new shape (UnsafeViewBackward0)
+    if _view_strides(list(x.shape), [s // x.itemsize for s in x.strides], new_shape) is not None:
+        return _reshape_alias(input, new_shape)
+    return _unsafe_view(contiguous(input), new_shape)
 
 
-@reshape.backward
-def _(ctx, grad):
+def _reshaped(input, shape):
+    return _reshaped_view(input, shape)
+
+
+def _shaped_back(ctx, grad):
     return reshape(grad, ctx.inputs[0]._data.shape)
+
+
+_reshape_alias = differentiable(view=True, name="ReshapeAliasBackward0")(_reshaped)
+_unsafe_view = differentiable(name="UnsafeViewBackward0")(_reshaped)    # of a private copy
+_reshape_alias.backward(_shaped_back)
+_unsafe_view.backward(_shaped_back)
 
 
 @op(function=False)
@@ -227,6 +280,7 @@ def reshape_as(self, other):
 
 
 @op
+@differentiable(view=True)
 def transpose(input, dim0, dim1):
     """Swap two dims (their sizes and strides): a view."""
     x = input._data
@@ -235,10 +289,16 @@ def transpose(input, dim0, dim1):
     return _same_start_view(input, x.swapaxes(d0, d1) if nd else x.view())
 
 
+@transpose.backward
+def _(ctx, grad):
+    return transpose(grad, ctx.arg(1, "dim0"), ctx.arg(2, "dim1"))
+
+
 op(transpose, names=("swapaxes", "swapdims"))
 
 
 @op
+@differentiable(view=True, name="TBackward0")
 def t(input):
     """Transpose a matrix (a 0-d or 1-d tensor comes back as a view of itself)."""
     x = input._data
@@ -248,19 +308,32 @@ def t(input):
     return _same_start_view(input, x.T if nd == 2 else x.view())
 
 
+@t.backward
+def _(ctx, grad):
+    return t(grad)
+
+
 @op
 def adjoint(input):
     """Transpose of the last two dims (the conjugate too, for complex tensors)."""
     return transpose(input, -2, -1)
 
 
-@op
-def permute(input, *dims):
-    """The dims reordered: `permute(2, 0, 1)` makes dim 2 the first. A view."""
+@differentiable(view=True, name="AliasBackward0")
+def _alias(input):
+    """A view of the whole tensor (`x[...]`, a 0-d tensor's movedim)."""
+    return _view_at(input, input._data.view(), input._offset)
+
+
+@_alias.backward
+def _(ctx, grad):
+    return grad
+
+
+def _permutation(dims, nd):
+    """permute's `dims` argument (`2, 0, 1` or `(2, 0, 1)`) checked and wrapped, as a list."""
     if not dims:
         raise TypeError('permute() missing 1 required positional arguments: "dims"')
-    x = input._data
-    nd = x.ndim
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = dims[0]
     if len(dims) != nd:
@@ -270,7 +343,21 @@ def permute(input, *dims):
     wrapped = [_wrap_dim(d, nd) for d in dims]
     if len(set(wrapped)) != nd:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return _same_start_view(input, x.transpose(wrapped))
+    return wrapped
+
+
+@op
+@differentiable(view=True)
+def permute(input, *dims):
+    """The dims reordered: `permute(2, 0, 1)` makes dim 2 the first. A view."""
+    x = input._data
+    return _same_start_view(input, x.transpose(_permutation(dims, x.ndim)))
+
+
+@permute.backward
+def _(ctx, grad):
+    order = _permutation(ctx.args[1:], grad._data.ndim)
+    return permute(grad, [int(i) for i in np.argsort(order)])     # the inverse permutation
 
 
 @op
@@ -289,22 +376,24 @@ def movedim(input, source, destination):
     if len(set(wdst)) != len(wdst):
         raise RuntimeError(f"movedim: repeated dim in `destination` ({dst})")
     if nd == 0:
-        return _same_start_view(input, input._data.view())
+        return _alias(input)
     order = [d for d in range(nd) if d not in wsrc]
     for d_to, d_from in sorted(zip(wdst, wsrc)):
         order.insert(d_to, d_from)
-    return _same_start_view(input, input._data.transpose(order))
+    return permute(input, order)          # PyTorch's movedim is a permute (PermuteBackward0)
 
 
 op(movedim, names=("moveaxis",))
 
 
 @op
+@differentiable(view=True)
 def unsqueeze(input, dim):
     """A size-1 dim inserted at `dim`. A view."""
     x = input._data
     if x.flags.c_contiguous and 1 not in x.shape and x.size:
-        # contiguous: PyTorch's stride for the new dim is the contiguous one, as NumPy's reshape gives
+        # contiguous: PyTorch's stride for the new dim is the contiguous one, as NumPy's
+        # reshape gives
         d = _wrap_dim(dim, x.ndim + 1)
         return _view_at(input, x.reshape(x.shape[:d] + (1,) + x.shape[d:]), input._offset)
     layout = _Layout(input)
@@ -312,9 +401,23 @@ def unsqueeze(input, dim):
     return layout.view(input)
 
 
+@unsqueeze.backward
+def _(ctx, grad):
+    return squeeze(grad, ctx.arg(1, "dim"))
+
+
 @op
 def squeeze(input, dim=None):
     """Size-1 dims removed: all of them, or those of `dim` (an int or a tuple) that have size 1."""
+    # PyTorch names the node by the overload: no dim, one dim, several dims
+    if dim is None:
+        return _squeeze_all(input, dim)
+    if isinstance(dim, (tuple, list)):
+        return _squeeze_dims(input, dim)
+    return _squeeze_dim(input, dim)
+
+
+def _squeezed(input, dim):
     x = input._data
     if dim is None:
         axes = tuple(i for i, s in enumerate(x.shape) if s == 1)
@@ -323,12 +426,26 @@ def squeeze(input, dim=None):
     return _same_start_view(input, x.squeeze(axes) if axes else x.view())
 
 
+def _unsqueezed(ctx, grad):
+    return reshape(grad, ctx.inputs[0]._data.shape)
+
+
+_squeeze_all = differentiable(view=True, name="SqueezeBackward0")(_squeezed)
+_squeeze_dim = differentiable(view=True, name="SqueezeBackward1")(_squeezed)
+_squeeze_dims = differentiable(view=True, name="SqueezeBackward2")(_squeezed)
+for _variant in (_squeeze_all, _squeeze_dim, _squeeze_dims):
+    _variant.backward(_unsqueezed)
+
+
 @op(function=False)
 @differentiable(inputs=("self",), view=True)
 def expand(self, *sizes):
     """Size-1 dims repeated (and leading dims added) with stride 0: no memory is copied.
     -1 keeps a dim's size. PyTorch's inferExpandGeometry, rule for rule."""
     sizes = _shape_args(sizes, "expand", "size")
+    if not self._data.ndim and min(sizes, default=0) >= 0:
+        # a 0-d tensor (a reduction's gradient) spread over a shape: every stride is 0
+        return _as_strided_view(self, sizes, [0] * len(sizes), self.storage_offset())
     layout = _Layout(self)
     shape, strides = layout.shape, layout.strides
     nd, n = len(shape), len(sizes)
@@ -461,19 +578,36 @@ def narrow(input, dim, start, length):
 
 
 @op
+@differentiable(view=True)
 def select(input, dim, index):
     """The slice at `index` along `dim`, with that dim removed. A view."""
-    if input._data.ndim == 0:
+    x = input._data
+    if x.ndim == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
-    layout = _Layout(input)
-    d = _wrap_dim(dim, len(layout.shape))
-    size = layout.shape[d]
+    d = _wrap_dim(dim, x.ndim)
+    size = x.shape[d]
     i = index.__index__()
     if not -size <= i < size:
-        raise IndexError(f"select(): index {i} out of range for tensor of size {layout.shape} "
+        raise IndexError(f"select(): index {i} out of range for tensor of size {list(x.shape)} "
                          f"at dimension {d}")
-    layout.select(d, i + size if i < 0 else i)
+    if i < 0:
+        i += size
+    if d == 0:
+        # `params[0]`: NumPy's x[i] is this view; only the storage offset needs working out
+        offset = input._offset
+        if offset is not None:
+            offset += i * (x.strides[0] // x.itemsize)
+        return _view_at(input, x[i, ...], offset)
+    layout = _Layout(input)
+    layout.select(d, i)
     return layout.view(input)
+
+
+@select.backward
+def _(ctx, grad):
+    shape = ctx.inputs[0]._data.shape
+    key = (slice(None),) * _wrap_dim(ctx.arg(1, "dim"), len(shape)) + (ctx.arg(2, "index"),)
+    return _select_backward(grad, shape, key)
 
 
 @op
@@ -495,9 +629,15 @@ def unbind(input, dim=0):
     return tuple(_as_strided_view(input, shape, strides, offset + i * step) for i in range(n))
 
 
+def _grad_list(grads):
+    """The gradients of a multi-output op's outputs as a list (the engine hands a lone output's
+    gradient over bare: unbind of a size-1 dim, split into one piece)."""
+    return grads if isinstance(grads, list) else [grads]
+
+
 @unbind.backward
 def _(ctx, grads):
-    return stack(grads, ctx.arg(1, "dim", 0))
+    return stack(_grad_list(grads), ctx.arg(1, "dim", 0))
 
 
 def _split_lengths(size, split_size):
@@ -513,11 +653,23 @@ def _split_lengths(size, split_size):
 
 
 def _pieces(input, d, lengths):
+    """`input` cut along dim `d` into consecutive views of these lengths."""
     out, start = [], 0
     for n in lengths:
-        out.append(_slice(input, d, start, start + n))
+        out.append(_sliced(input, d, start, start + n))
         start += n
     return tuple(out)
+
+
+def _joined(ctx, grads):
+    return cat(_grad_list(grads), ctx.args[1])
+
+
+# one node for all the pieces, named by how the lengths were given (one size, or a list)
+_split_equal = differentiable(view=True, name="SplitBackward0")(_pieces)
+_split_sizes = differentiable(view=True, name="SplitWithSizesBackward0")(_pieces)
+_split_equal.backward(_joined)
+_split_sizes.backward(_joined)
 
 
 @op
@@ -528,7 +680,7 @@ def split(tensor, split_size_or_sections, dim=0):
     d = _wrap_dim(dim, tensor._data.ndim)
     size = tensor._data.shape[d]
     if hasattr(split_size_or_sections, "__index__"):
-        return _pieces(tensor, d, _split_lengths(size, split_size_or_sections.__index__()))
+        return _split_equal(tensor, d, _split_lengths(size, split_size_or_sections.__index__()))
     lengths = [n.__index__() for n in split_size_or_sections]
     if any(n < 0 for n in lengths):
         raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, "
@@ -537,7 +689,7 @@ def split(tensor, split_size_or_sections, dim=0):
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} "
                            f"(input tensor's size at dimension {d}), but got split_sizes="
                            f"{lengths}")
-    return _pieces(tensor, d, lengths)
+    return _split_sizes(tensor, d, lengths)
 
 
 @op
@@ -556,8 +708,8 @@ def chunk(input, chunks, dim=0):
     d = _wrap_dim(dim, input._data.ndim)
     size = input._data.shape[d]
     if size == 0:
-        return _pieces(input, d, [0] * chunks)     # as many empty chunks as asked for
-    return _pieces(input, d, _split_lengths(size, -(-size // chunks)))
+        return _split_sizes(input, d, [0] * chunks)     # as many empty chunks as asked for
+    return _split_equal(input, d, _split_lengths(size, -(-size // chunks)))
 
 
 @op
@@ -576,13 +728,16 @@ def tensor_split(input, indices_or_sections, dim=0):
         if n <= 0:
             raise RuntimeError(f"number of sections must be larger than 0, got {n}")
         q, r = divmod(size, n)
-        return _pieces(input, d, [q + 1] * r + [q] * (n - r))
-    bounds = [int(i) for i in indices_or_sections]
+        bounds = list(itertools.accumulate([q + 1] * r + [q] * (n - r - 1)))
+    else:
+        bounds = [int(i) for i in indices_or_sections]
+    # PyTorch's tensor_split is one slice per piece (SliceBackward0 each)
     starts, stops = [0] + bounds, bounds + [size]
     return tuple(_slice(input, d, a, b) for a, b in zip(starts, stops))
 
 
 @op
+@differentiable(view=True)
 def as_strided(input, size, stride, storage_offset=None):
     """A view with any size/stride/offset over the storage (checked against the storage's size)."""
     size, stride = list(size), list(stride)
@@ -602,6 +757,23 @@ def as_strided(input, size, stride, storage_offset=None):
                            f"and itemsize {item} requiring a storage size of {need * item} are out "
                            f"of bounds for storage of size {storage.nbytes()}")
     return _as_strided_view(input, size, stride, offset)
+
+
+@as_strided.backward
+def _(ctx, grad):
+    # each element of the result is a position of the storage: add the gradients up per position,
+    # then read them back with the input's own layout (an input whose elements overlap, like an
+    # expanded one, would count them once per alias: PyTorch divides those, dlcore does not)
+    input = ctx.inputs[0]
+    size, stride = list(ctx.arg(1, "size")), list(ctx.arg(2, "stride"))
+    offset = ctx.arg(3, "storage_offset")
+    position = np.asarray(input.storage_offset() if offset is None else offset, np.int64)
+    for d, (n, step) in enumerate(zip(size, stride)):
+        position = position + (np.arange(n) * step).reshape((n,) + (1,) * (len(size) - d - 1))
+    position = np.broadcast_to(position, size).reshape(-1)
+    storage_grad = _wrap(np.zeros(len(input.storage()), grad._data.dtype))
+    storage_grad = storage_grad.index_add(0, _wrap(position), reshape(grad, -1))
+    return as_strided(storage_grad, input._data.shape, input.stride(), input.storage_offset())
 
 
 # -- joins and copies ------------------------------------------------------------------------------
@@ -624,7 +796,9 @@ def _join_inputs(tensors, fname):
 
 
 @op
+@differentiable(inputs=("tensors",))
 def cat(tensors, dim=0, *, out=None):
+    """The tensors joined along `dim` (all sizes but that one must match; promoted dtype)."""
     arrays, rt = _join_inputs(tensors, "cat")
     # PyTorch skips 1-D empty tensors of shape (0,) (legacy behaviour)
     kept = [a for a in arrays if not (a.ndim == 1 and a.shape[0] == 0)] or arrays[:1]
@@ -646,6 +820,21 @@ def cat(tensors, dim=0, *, out=None):
         from .pointwise import _finish
         return _finish(result, out)
     return result
+
+
+@cat.backward
+def _(ctx, grad):
+    # each input's gradient is its stretch of the result's, along dim
+    d = _wrap_dim(ctx.arg(1, "dim", 0), grad._data.ndim)
+    grads, start = [], 0
+    for t in ctx.inputs[0]:
+        x = t._data
+        if x.shape == (0,) and grad._data.ndim != 1:         # skipped by the forward
+            grads.append(_wrap(np.zeros(0, grad._data.dtype)))
+            continue
+        grads.append(narrow(grad, d, start, x.shape[d]))
+        start += x.shape[d]
+    return grads
 
 
 op(cat, names=("concat", "concatenate"))
@@ -672,14 +861,17 @@ def _(ctx, grad):
 
 @op
 def hstack(tensors):
+    """Joined along dim 1 (dim 0 for 1-D tensors; 0-d ones count as 1-D)."""
     arrays, _ = _join_inputs(tensors, "hstack")
-    return cat(tensors, 0 if arrays[0].ndim <= 1 else 1) if arrays[0].ndim else stack(tensors)
+    tensors = [atleast_1d(t) for t in tensors]
+    return cat(tensors, 0 if arrays[0].ndim <= 1 else 1)
 
 
 @op
 def vstack(tensors):
+    """Joined along dim 0, 1-D tensors (and 0-d ones) taken as rows."""
     _join_inputs(tensors, "vstack")
-    return cat([t if t._data.ndim >= 2 else reshape(t, 1, -1) for t in tensors], 0)
+    return cat([atleast_2d(t) for t in tensors], 0)
 
 
 op(vstack, names=("row_stack",))
@@ -687,19 +879,23 @@ op(vstack, names=("row_stack",))
 
 @op
 def dstack(tensors):
+    """Joined along dim 2, after making every tensor at least 3-D."""
     _join_inputs(tensors, "dstack")
-    return _wrap(np.dstack([t._data for t in tensors]))
+    return cat([atleast_3d(t) for t in tensors], 2)
 
 
 @op
 def column_stack(tensors):
+    """1-D tensors as columns (0-d ones as one-element columns), joined along dim 1."""
     _join_inputs(tensors, "column_stack")
-    return _wrap(np.column_stack([t._data for t in tensors]))
+    return hstack([reshape(t, -1, 1) if t._data.ndim <= 1 else t for t in tensors])
 
 
 @op(function=False)
+@differentiable(inputs=("self",))
 def repeat(self, *sizes):
-    sizes = _shape_args(sizes, "repeat")
+    """The tensor tiled `sizes[i]` times along each dim (new leading dims for extra sizes)."""
+    sizes = _shape_args(sizes, "repeat", "repeats")
     x = self._data
     if len(sizes) < x.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
@@ -708,8 +904,20 @@ def repeat(self, *sizes):
     return _wrap(np.tile(x, sizes))
 
 
+@repeat.backward
+def _(ctx, grad):
+    # split every dim of the result into (copies, original size), and add the copies up
+    sizes = _shape_args(ctx.args[1:], "repeat", "repeats")
+    shape = ctx.inputs[0]._data.shape
+    lead = len(sizes) - len(shape)            # leading dims the repeat added: all copies
+    split = sizes[:lead] + [n for pair in zip(sizes[lead:], shape) for n in pair]
+    copies = tuple(range(lead)) + tuple(range(lead, lead + 2 * len(shape), 2))
+    return reshape(grad, split).sum(copies)
+
+
 @op
 def tile(input, dims):
+    """`repeat`, with missing leading repeats taken as 1."""
     dims = list(dims)
     x = input._data
     if len(dims) < x.ndim:
@@ -718,41 +926,118 @@ def tile(input, dims):
 
 
 @op
+@differentiable()
 def flip(input, dims):
+    """The order of the elements reversed along `dims` (a copy, as in PyTorch)."""
     x = input._data
     axes = tuple(_wrap_dim(d, x.ndim) for d in ([dims] if isinstance(dims, int) else dims))
     return _wrap(np.flip(x, axes).copy())
 
 
+@flip.backward
+def _(ctx, grad):
+    return flip(grad, ctx.arg(1, "dims"))
+
+
 @op
 def fliplr(input):
+    """Columns in reverse order (`flip(input, [1])`)."""
     return flip(input, [1])
 
 
 @op
 def flipud(input):
+    """Rows in reverse order (`flip(input, [0])`)."""
     return flip(input, [0])
 
 
 @op
+@differentiable()
 def roll(input, shifts, dims=None):
+    """Elements shifted along `dims` (or over the flattened tensor), wrapping around."""
     x = input._data
     if dims is None:
         return _wrap(np.roll(x.reshape(-1), shifts).reshape(x.shape))
     return _wrap(np.roll(x, shifts, dims))
 
 
+@roll.backward
+def _(ctx, grad):
+    shifts = ctx.arg(1, "shifts")
+    back = -shifts if hasattr(shifts, "__index__") else [-s for s in shifts]
+    return roll(grad, back, ctx.arg(2, "dims"))
+
+
 @op
+@differentiable()
 def rot90(input, k=1, dims=(0, 1)):
+    """Rotated by k quarter turns in the plane of `dims` (from the first towards the second)."""
     return _wrap(np.ascontiguousarray(np.rot90(input._data, k, dims)))
 
 
-@op
+@rot90.backward
+def _(ctx, grad):
+    return rot90(grad, -ctx.arg(1, "k", 1), ctx.arg(2, "dims", (0, 1)))
+
+
+@op(method=False)
 def atleast_1d(input):
+    """A 0-d tensor as a 1-element 1-D tensor; others unchanged."""
     return reshape(input, 1) if input._data.ndim == 0 else input
 
 
-@op
+@op(method=False)
 def atleast_2d(input):
+    """0-d and 1-D tensors as one-row matrices; others unchanged."""
     x = input._data
-    return input if x.ndim >= 2 else reshape(input, 1, -1)
+    if x.ndim >= 2:
+        return input
+    return unsqueeze(input, 0) if x.ndim == 1 else reshape(input, 1, 1)
+
+
+@op(method=False)
+def atleast_3d(input):
+    """Tensors with fewer than 3 dims made 3-D as PyTorch does: (n,) -> (1, n, 1),
+    (m, n) -> (m, n, 1)."""
+    x = input._data
+    if x.ndim >= 3:
+        return input
+    if x.ndim == 0:
+        return reshape(input, 1, 1, 1)
+    if x.ndim == 1:
+        return unsqueeze(unsqueeze(input, 0), -1)
+    return unsqueeze(input, -1)
+
+
+# -- copies: contiguous, clone, to(dtype) ----------------------------------------------------------
+@op(function=False)
+@differentiable(inputs=("self",), name="CloneBackward0")
+def contiguous(self, memory_format=None):
+    """The tensor itself if its elements are in row-major order, else a row-major copy."""
+    x = self._data
+    return self if x.flags.c_contiguous else _wrap(np.ascontiguousarray(x))
+
+
+@op(function=False)
+@differentiable(inputs=("self",), name="CloneBackward0")
+def clone(self, memory_format=None):
+    """A copy with its own storage; a dense layout (a permuted contiguous one) is kept."""
+    x = self._data
+    return _wrap(x.copy(order="K" if _dense(x) else "C"))
+
+
+def _passed_on(ctx, grad):
+    return grad
+
+
+contiguous.backward(_passed_on)
+clone.backward(_passed_on)
+
+
+@differentiable(name="ToCopyBackward0")
+def _to_copy(input, dtype):
+    """`input.to(dtype)` as a new tensor (the engine casts the gradient back to input's dtype)."""
+    return _wrap(input._data.astype(dtype.np))
+
+
+_to_copy.backward(_passed_on)
