@@ -5,14 +5,20 @@ A product is one NumPy call (`np.matmul` reaches BLAS for float32/float64). As i
 operands must have the same dtype: nothing is promoted. Errors are checked only after NumPy has
 refused (or the dtypes differ), so the hot path costs two comparisons and the call itself.
 """
+import string
+
 import numpy as np
 
 from .. import _dtype
 from .._dtype import result_type
 from ._common import Tensor, _broadcast_shape, _wrap
 from ._registry import op
+from ..autograd.graph import differentiable
+from ..autograd.grad_mode import _state as _grad_mode
+from .creation import eye, ones
+from .indexing import where
 from .pointwise import _cast, _finish, mul
-from .reduction import sum as _sum
+from .reduction import _differentiable_as, _needs_grad, sum as _sum
 from .shape import expand
 
 # The C++ type names PyTorch's `mm` prints in its dtype error ("float != double").
@@ -143,6 +149,13 @@ def _raise_matmul_error(x, y):
 def matmul(input, other, *, out=None):
     """Matrix product with NumPy/PyTorch semantics: 1-D·1-D is a dot product (0-d), a 1-D operand
     is a row or column vector, and leading (batch) dims broadcast."""
+    if _grad_mode.enabled and (getattr(input, "requires_grad", False)
+                               or getattr(other, "requires_grad", False)):
+        return _RECORDED_MATMUL[_matmul_node_name(input, other)](input, other, out=out)
+    return _matmul(input, other, out=out)
+
+
+def _matmul(input, other, *, out=None):
     if type(input) is Tensor and type(other) is Tensor and out is None:
         x, y = input._data, other._data
         if x.dtype is y.dtype and x.ndim and y.ndim and x.dtype.kind != "b":
@@ -163,7 +176,70 @@ def matmul(input, other, *, out=None):
     return _finish(_wrap(r), out)
 
 
+def _matmul_grads(ctx, grad, a, b, i_a=0, i_b=1):
+    """The gradients of a @ b (inputs i_a and i_b of the node) for every shape matmul takes:
+    grad @ b^T and a^T @ grad, a 1-D `a` taken as a row and a 1-D `b` as a column. Batch dims
+    that were broadcast are summed back by the engine."""
+    a_vector, b_vector = a._data.ndim == 1, b._data.ndim == 1
+    if a_vector and b_vector:                      # a dot product
+        return grad * b, grad * a
+    if a_vector:
+        a, grad = a.unsqueeze(0), grad.unsqueeze(-2)
+    if b_vector:
+        b, grad = b.unsqueeze(-1), grad.unsqueeze(-1)
+    grad_a = grad_b = None
+    if _needs_grad(ctx, i_a):
+        grad_a = matmul(grad, b.mT)
+        if a_vector:
+            grad_a = grad_a.squeeze(-2)
+    if _needs_grad(ctx, i_b):
+        grad_b = matmul(a.mT, grad)
+        if b_vector:
+            grad_b = grad_b.squeeze(-1)
+    return grad_a, grad_b
+
+
+def _product_backward(ctx, grad):
+    return _matmul_grads(ctx, grad, *ctx.inputs)
+
+
+# PyTorch's matmul runs dot, mv or mm (1-D and 2-D operands: 1-D @ 2-D as unsqueeze, mm,
+# squeeze), or folds a batch into mm/mv rows, or calls bmm, then views the result: its grad_fn is
+# the last of those steps. dlcore records one node with the same gradients, named as that step.
+_SMALL_PRODUCT_NODES = {(1, 1): "DotBackward0", (2, 1): "MvBackward0",
+                        (1, 2): "SqueezeBackward4", (2, 2): "MmBackward0"}
+_matmul.__name__ = "matmul"     # (autograd's errors, such as its out= refusal, name the op)
+_RECORDED_MATMUL = {
+    name: _differentiable_as(name, _matmul, _product_backward, inputs=("input", "other"),
+                             saves=("input", "other"))
+    for name in ("DotBackward0", "MvBackward0", "SqueezeBackward4", "MmBackward0",
+                 "UnsafeViewBackward0", "CloneBackward0", "TransposeBackward0")}
+
+
+def _matmul_node_name(input, other):
+    """The grad_fn name of PyTorch's matmul(input, other) (at::_matmul_impl, case by case)."""
+    if not (isinstance(input, Tensor) and isinstance(other, Tensor)):
+        return "MmBackward0"                  # the forward refuses these operands
+    x, y = input._data, other._data
+    a, b = x.ndim, y.ndim
+    if a == 3 and b == 3 and x.shape[0] == 1 != y.shape[0]:
+        a = 2         # (1, n, m) @ (B, m, p): PyTorch drops the size-1 batch, then as 2-D @ 3-D
+    if a == 0 or b == 0:
+        return "MmBackward0"
+    if a <= 2 and b <= 2:
+        return _SMALL_PRODUCT_NODES[a, b]
+    if a == 2 and input.requires_grad:
+        # a matrix times a batch is folded into (B*p, m) @ (m, n) when the matrix needs a
+        # gradient; the (B, p, n) result is transposed and copied unless already contiguous
+        n, p = x.shape[-2], y.shape[-1]
+        if n <= 1 or p <= 1 or 0 in y.shape:
+            return "TransposeBackward0"
+        return "CloneBackward0"
+    return "UnsafeViewBackward0"
+
+
 @op
+@differentiable(inputs=("input", "mat2"), saves=("input", "mat2"))
 def mm(input, mat2, *, out=None):
     """Product of two matrices (2-D only: see `matmul` for the general case)."""
     x = _array(input, "mm", "input", 1)
@@ -177,7 +253,11 @@ def mm(input, mat2, *, out=None):
     return _finish(_wrap(np.matmul(x, y)), out)
 
 
+mm.backward(_product_backward)
+
+
 @op
+@differentiable(inputs=("input", "mat2"), saves=("input", "mat2"))
 def bmm(input, mat2, *, out=None):
     """Batch of matrix products: (b, n, m) @ (b, m, p) -> (b, n, p), without broadcasting."""
     x = _array(input, "bmm", "input", 1)
@@ -193,7 +273,11 @@ def bmm(input, mat2, *, out=None):
     return _finish(_wrap(np.matmul(x, y)), out)
 
 
+bmm.backward(_product_backward)
+
+
 @op
+@differentiable(inputs=("input", "vec"), saves=("input", "vec"))
 def mv(input, vec, *, out=None):
     """Matrix (n, m) times vector (m,) -> (n,)."""
     x = _array(input, "mv", "input", 1)
@@ -202,6 +286,9 @@ def mv(input, vec, *, out=None):
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {x.ndim}, {y.ndim}")
     _check_mv(x, y)
     return _finish(_wrap(np.matmul(x, y)), out)
+
+
+mv.backward(_product_backward)
 
 
 def _dot(input, other, fname):
@@ -214,15 +301,21 @@ def _dot(input, other, fname):
 
 
 @op
+@differentiable(inputs=("input", "tensor"), saves=("input", "tensor"))
 def dot(input, tensor, *, out=None):
     """Dot product of two 1-D tensors of the same dtype and length (0-d result)."""
     return _finish(_dot(input, tensor, "dot"), out)
 
 
 @op
+@differentiable(inputs=("input", "other"), saves=("input", "other"))
 def vdot(input, other, *, out=None):
     """Dot product that conjugates its first argument; for real tensors the same as `dot`."""
     return _finish(_dot(input, other, "vdot"), out)
+
+
+dot.backward(_product_backward)
+vdot.backward(_product_backward)
 
 
 @op
@@ -232,6 +325,11 @@ def inner(input, other, *, out=None):
     y = _array(other, "inner", "other", 2)
     if not x.ndim or not y.ndim:
         return _finish(mul(input, other), out)
+    return _inner_recorded(input, other, out=out)
+
+
+def _inner(input, other, *, out=None):
+    x, y = input._data, other._data
     if x.shape[-1] != y.shape[-1]:
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but got "
                            f"shapes {list(x.shape)} and {list(y.shape)}")
@@ -240,6 +338,21 @@ def inner(input, other, *, out=None):
     if x.dtype.kind == "b":
         _check_dtypes("dot" if x.ndim == y.ndim == 1 else "mm", x, y)
     return _finish(_wrap(np.asarray(np.inner(x, y))), out)
+
+
+def _inner_backward(ctx, grad):
+    a, b = ctx.inputs
+    n, m = a._data.ndim, b._data.ndim
+    sub_a = _letters(n - 1) + "z"                 # the last dims share a letter: contracted
+    sub_b = _letters(m - 1, n - 1) + "z"
+    output = sub_a[:-1] + sub_b[:-1]
+    spare = [c for c in _letters(52, n + m - 2) if c != "z"]
+    return tuple(_einsum_grads(ctx, grad, [sub_a, sub_b], output, [a, b], spare))
+
+
+_inner.__name__ = "inner"       # (autograd's errors, such as its out= refusal, name the op)
+_inner_recorded = _differentiable_as("ViewBackward0", _inner, _inner_backward,
+                                     inputs=("input", "other"), saves=("input", "other"))
 
 
 def _vector(x, argname):
@@ -252,8 +365,8 @@ def outer(input, vec2, *, out=None):
     """Outer product of two vectors: (n,) x (m,) -> (n, m). dtypes promote as in `mul`."""
     _vector(_array(input, "outer", "input", 1), "self")
     _vector(_array(vec2, "outer", "vec2", 2), "vec2")
-    rt = result_type(input, vec2).np
-    return _finish(_wrap(np.multiply.outer(_cast(input._data, rt), _cast(vec2._data, rt))), out)
+    # as PyTorch: a column times a row, so its gradients (and grad_fn, MulBackward0) are mul's
+    return _finish(mul(input.reshape(input._data.shape[0], 1), vec2), out)
 
 
 ger = op(outer, names=("ger",))
@@ -284,6 +397,7 @@ def _check_addmm_dtypes(input, a, b, fname):
 
 
 @op
+@differentiable(inputs=("input", "mat1", "mat2"), saves=("mat1", "mat2"))
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape."""
     a = _array(mat1, "addmm", "mat1", 2)
@@ -299,6 +413,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
 
 
 @op
+@differentiable(inputs=("input", "mat", "vec"), saves=("mat", "vec"))
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * (mat @ vec)."""
     a = _array(mat, "addmv", "mat", 2)
@@ -327,6 +442,7 @@ def _check_batches(x, y):
 
 
 @op
+@differentiable(inputs=("input", "batch1", "batch2"), saves=("batch1", "batch2"))
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * bmm(batch1, batch2)."""
     x = _array(batch1, "baddbmm", "batch1", 2)
@@ -337,6 +453,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
 
 @op
+@differentiable(inputs=("input", "batch1", "batch2"), saves=("batch1", "batch2"))
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * (the sum over the batch of batch1[i] @ batch2[i])."""
     x = _array(batch1, "addbmm", "batch1", 2)
@@ -350,6 +467,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
 
 @op
+@differentiable(inputs=("input", "vec1", "vec2"), saves=("vec1", "vec2"))
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * outer(vec1, vec2); dtypes promote."""
     product = outer(vec1, vec2)
@@ -359,6 +477,33 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
     if input.dtype is not rt:
         input = input.to(rt)
     return _finish(_wrap(_scaled_sum(input, product._data, beta, alpha, "addr")), out)
+
+
+def _scale(grad, factor):
+    return grad if factor == 1 else grad * factor
+
+
+def _add_product_backward(ctx, grad):
+    """beta * input + alpha * (a @ b): beta * grad for input (summed back to its shape by the
+    engine), and the product's gradients scaled by alpha."""
+    _, a, b = ctx.inputs
+    grad_input = _scale(grad, ctx.kwargs.get("beta", 1)) if _needs_grad(ctx, 0) else None
+    grad_a, grad_b = _matmul_grads(ctx, _scale(grad, ctx.kwargs.get("alpha", 1)), a, b, 1, 2)
+    return grad_input, grad_a, grad_b
+
+
+for _fn in (addmm, addmv, baddbmm, addbmm):
+    _fn.backward(_add_product_backward)
+
+
+@addr.backward
+def _(ctx, grad):
+    _, vec1, vec2 = ctx.inputs
+    grad_input = _scale(grad, ctx.kwargs.get("beta", 1)) if _needs_grad(ctx, 0) else None
+    grad = _scale(grad, ctx.kwargs.get("alpha", 1))
+    grad_vec1 = matmul(grad, vec2.to(grad.dtype)) if _needs_grad(ctx, 1) else None
+    grad_vec2 = matmul(grad.mT, vec1.to(grad.dtype)) if _needs_grad(ctx, 2) else None
+    return grad_input, grad_vec1, grad_vec2
 
 
 def _inplace(fn, name):
@@ -408,6 +553,12 @@ def einsum(equation, *operands):
     list. All must share a dtype; summing one int operand gives int64, as PyTorch's `sum`."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    if _grad_mode.enabled and any(getattr(t, "requires_grad", False) for t in operands):
+        return _RECORDED_EINSUM[_einsum_node_name(equation, operands)](equation, operands)
+    return _einsum(equation, operands)
+
+
+def _einsum(equation, operands):
     arrays = [_array(t, "einsum", "operands", i + 2) for i, t in enumerate(operands)]
     for a in arrays[1:]:
         if a.dtype != arrays[0].dtype:
@@ -425,12 +576,124 @@ def einsum(equation, *operands):
     return _wrap(r if r.flags.owndata else r.copy())      # NumPy may return a view of an input
 
 
+# -- gradients of contractions (einsum, tensordot, inner, kron) -----------------------------------
+def _letters(n, start=0):
+    """n subscript letters, from the start-th of a-z, A-Z."""
+    return string.ascii_letters[start:start + n]
+
+
+def _explicit_subscripts(equation, ndims):
+    """(input subscripts, output subscripts, unused letters) of an einsum equation, with `...`
+    spelled out in letters of its own and an implicit output made explicit:
+    'ij,jk' -> (['ij', 'jk'], 'ik', [...])."""
+    equation = equation.replace(" ", "")
+    lhs, arrow, rhs = equation.partition("->")
+    inputs = lhs.split(",")
+    spare = [c for c in string.ascii_letters if c not in equation]
+    widths = [n - len(s) + 3 if "..." in s else 0 for s, n in zip(inputs, ndims)]
+    batch = "".join(spare[:max(widths, default=0)])           # the broadcast dims of `...`
+    del spare[:len(batch)]
+    inputs = [s.replace("...", batch[len(batch) - w:]) for s, w in zip(inputs, widths)]
+    if arrow:
+        output = rhs.replace("...", batch)
+    else:       # implicit: the broadcast dims, then the letters seen once, in alphabetical order
+        letters = lhs.replace("...", "").replace(",", "")
+        output = batch + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return inputs, output, spare
+
+
+def _einsum_grads(ctx, grad, inputs, output, operands, spare, first=0):
+    """The gradient of each operand of einsum(inputs -> output): the einsum of the gradient with
+    the other operands, back to the operand's subscripts. A repeated letter (a diagonal, x_ii)
+    gets a fresh letter tied to the first by an identity matrix; a letter only the operand has
+    (summed away) is restored by a vector of ones. `first`: the node input of operands[0]."""
+    spare = list(spare)
+    grads = []
+    for k, (subscripts, x) in enumerate(zip(inputs, operands)):
+        if not _needs_grad(ctx, first + k):
+            grads.append(None)
+            continue
+        terms = [(s, t) for j, (s, t) in enumerate(zip(inputs, operands)) if j != k]
+        terms.append((output, grad))
+        target = ""
+        for c, size in zip(subscripts, x._data.shape):
+            if c in target:
+                fresh = spare.pop()
+                terms.append((c + fresh, eye(size, dtype=grad.dtype)))
+                c = fresh
+            target += c
+        present = set("".join(s for s, _ in terms))
+        for c, size in zip(target, x._data.shape):
+            if c not in present:
+                terms.append((c, ones(size, dtype=grad.dtype)))
+        equation = ",".join(s for s, _ in terms) + "->" + target
+        grads.append(einsum(equation, *(t for _, t in terms)))
+    return grads
+
+
+def _einsum_node_name(equation, operands):
+    """The grad_fn PyTorch's einsum ends with: it permutes, sums and multiplies operands, and
+    contracts pairs with bmm and a view. One operand: SumBackward1 if something is summed, else
+    PermuteBackward0; several: ViewBackward0 if a letter is contracted, else MulBackward0."""
+    ndims = [t._data.ndim if isinstance(t, Tensor) else 0 for t in operands]
+    try:
+        inputs, output, _ = _explicit_subscripts(equation, ndims)
+    except (AttributeError, TypeError):
+        return "ViewBackward0"                     # the forward refuses the equation
+    contracted = set("".join(inputs)) - set(output)
+    if len(operands) == 1:
+        return "SumBackward1" if contracted else "PermuteBackward0"
+    return "ViewBackward0" if contracted else "MulBackward0"
+
+
+def _einsum_backward(ctx, grad):
+    equation, operands = ctx.args
+    inputs, output, spare = _explicit_subscripts(equation, [t._data.ndim for t in operands])
+    return _einsum_grads(ctx, grad, inputs, output, operands, spare)
+
+
+_RECORDED_EINSUM = {
+    name: _differentiable_as(name, _einsum, _einsum_backward, inputs=("operands",),
+                             saves=("operands",))
+    for name in ("SumBackward1", "PermuteBackward0", "ViewBackward0", "MulBackward0")}
+
+
 @op(method=False)
+@differentiable(inputs=("a", "b"), saves=("a", "b"), name="ViewBackward0")
 def tensordot(a, b, dims=2, out=None):
     """Contract the last `dims` dims of `a` with the first of `b`, or the dims listed as
     ([dims of a], [dims of b])."""
     x = _array(a, "tensordot", "a", 1)
     y = _array(b, "tensordot", "b", 2)
+    dims_a, dims_b = _tensordot_dims(x, y, dims)
+    if x.dtype != y.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    if x.dtype.kind == "b":
+        _check_dtypes("mm", x, y)
+    return _finish(_wrap(np.asarray(np.tensordot(x, y, (dims_a, dims_b)))), out)
+
+
+@tensordot.backward
+def _(ctx, grad):
+    a, b = ctx.inputs
+    x, y = a._data, b._data
+    dims_a, dims_b = _tensordot_dims(x, y, ctx.arg(2, "dims", 2))
+    dims_a = [d % x.ndim for d in dims_a]
+    dims_b = [d % y.ndim for d in dims_b]
+    # as einsum: a's dims get letters, b's contracted dims take theirs, the rest new ones
+    sub_a = list(_letters(x.ndim))
+    sub_b = list(_letters(y.ndim, x.ndim))
+    for da, db in zip(dims_a, dims_b):
+        sub_b[db] = sub_a[da]
+    output = ([c for d, c in enumerate(sub_a) if d not in dims_a]
+              + [c for d, c in enumerate(sub_b) if d not in dims_b])
+    spare = list(_letters(52 - x.ndim - y.ndim, x.ndim + y.ndim))
+    return tuple(_einsum_grads(ctx, grad, ["".join(sub_a), "".join(sub_b)], "".join(output),
+                               [a, b], spare))
+
+
+def _tensordot_dims(x, y, dims):
+    """([dims of x], [dims of y]) that tensordot contracts, checked as PyTorch does."""
     if isinstance(dims, Tensor):
         dims = dims.tolist()
     if isinstance(dims, int):
@@ -446,14 +709,12 @@ def tensordot(a, b, dims=2, out=None):
             raise RuntimeError(f"contracted dimensions need to match, but first has size "
                                f"{x.shape[da]} in dim {da} and second has size {y.shape[db]} in "
                                f"dim {db}")
-    if x.dtype != y.dtype:
-        raise RuntimeError("both inputs should have same dtype")
-    if x.dtype.kind == "b":
-        _check_dtypes("mm", x, y)
-    return _finish(_wrap(np.asarray(np.tensordot(x, y, (dims_a, dims_b)))), out)
+    return dims_a, dims_b
 
 
 @op
+@differentiable(inputs=("input", "other"), saves=("input", "other"),
+                name="UnsafeViewBackward0")
 def kron(input, other, *, out=None):
     """Kronecker product: every element of `input` times the whole of `other`."""
     x = _array(input, "kron", "input", 1)
@@ -462,8 +723,26 @@ def kron(input, other, *, out=None):
     return _finish(_wrap(np.kron(_cast(x, rt), _cast(y, rt))), out)
 
 
+@kron.backward
+def _(ctx, grad):
+    """kron(x, y)[i*p + k, ...] = x[i, ...] * y[k, ...]: seen with each dim of the gradient split
+    in two (x's index, y's index), it is einsum('ac,bd->abcd', x, y), whose gradients apply
+    (the shorter operand padded with leading dims of size 1, as kron does)."""
+    x, y = ctx.inputs
+    n = max(x._data.ndim, y._data.ndim)
+    shape_x = (1,) * (n - x._data.ndim) + x._data.shape
+    shape_y = (1,) * (n - y._data.ndim) + y._data.shape
+    letters = _letters(2 * n)
+    sub_x, sub_y = letters[0::2], letters[1::2]
+    split = grad.reshape(tuple(s for pair in zip(shape_x, shape_y) for s in pair))
+    operands = [x.reshape(shape_x).to(grad.dtype), y.reshape(shape_y).to(grad.dtype)]
+    return tuple(_einsum_grads(ctx, split, [sub_x, sub_y], letters, operands,
+                               _letters(52 - 2 * n, 2 * n)))
+
+
 # -- trace, determinant, inverse -------------------------------------------------------------------
 @op
+@differentiable()
 def trace(input):
     """Sum of the main diagonal of a matrix (integers sum to int64, as `sum`)."""
     x = _array(input, "trace", "input", 1)
@@ -472,6 +751,12 @@ def trace(input):
     if x.dtype.kind == "b":
         raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     return _sum(_wrap(np.diagonal(x)))
+
+
+@trace.backward
+def _(ctx, grad):
+    n, m = ctx.inputs[0]._data.shape
+    return grad * eye(n, m, dtype=grad.dtype)
 
 
 def _square_float(x, fname):
@@ -486,6 +771,7 @@ def _square_float(x, fname):
 
 
 @op
+@differentiable(saves=("input", "result"), name="LinalgDetBackward0")
 def det(input):
     """Determinant of a square matrix (or of each in a batch)."""
     x = _array(input, "det", "input", 1)
@@ -493,6 +779,17 @@ def det(input):
     if x.dtype == np.float16:
         raise NotImplementedError("\"lu_cpu\" not implemented for 'Half'")
     return _wrap(np.asarray(np.linalg.det(x), x.dtype))
+
+
+@det.backward
+def _(ctx, grad):
+    """d det(A) / dA = det(A) * inverse(A)^T. For a singular A PyTorch's gradient is zero: such
+    matrices are swapped for the identity, whose inverse exists, before the zero det scales it."""
+    a, result = ctx.inputs[0], ctx.result
+    n = a._data.shape[-1]
+    singular = (result == 0).unsqueeze(-1).unsqueeze(-1)
+    invertible = where(singular, eye(n, dtype=a.dtype), a) if singular._data.any() else a
+    return (grad * result).unsqueeze(-1).unsqueeze(-1) * inverse(invertible).mT
 
 
 def _zero_pivot(matrix):
@@ -510,6 +807,7 @@ def _zero_pivot(matrix):
 
 
 @op
+@differentiable(saves=("result",), name="LinalgInvExBackward0")
 def inverse(input, *, out=None):
     """Inverse of a square matrix (or of each in a batch); a singular one raises."""
     x = _array(input, "inverse", "input", 1)
@@ -527,6 +825,12 @@ def inverse(input, *, out=None):
                            "inversion could not be completed because the input matrix is "
                            "singular.") from None
     return _finish(_wrap(r.astype(x.dtype, copy=False)), out)
+
+
+@inverse.backward
+def _(ctx, grad):
+    inverse_t = ctx.result.mT
+    return -matmul(inverse_t, matmul(grad, inverse_t))
 
 
 # -- operators -------------------------------------------------------------------------------------

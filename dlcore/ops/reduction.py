@@ -20,7 +20,7 @@ from .. import _dtype
 from ._common import Tensor, _check_tensor, _dims, _np_dtype, _wrap, _wrap_dim
 from ..autograd.graph import differentiable
 from ._registry import op
-from .pointwise import _finish, maximum, minimum
+from .pointwise import _finish, maximum, minimum, true_divide
 
 # Below this many elements a float32 sum accumulates in float64: cheap, and closer to exact.
 _SMALL = 1 << 20
@@ -110,20 +110,64 @@ def _reduce_axes(x, dim, fname):
 def _expand_reduced(grad, x, axes, keepdim):
     """The gradient of a reduction spread back over the reduced dims of `x` (a view, no copy)."""
     shape = x._data.shape
-    if not keepdim:
+    if not keepdim and grad._data.ndim:
         reduced = builtins.range(len(shape)) if axes is None else axes
         grad = grad.reshape(tuple(1 if d in reduced else n for d, n in enumerate(shape)))
     return grad.expand(shape)
 
 
+def _differentiable_as(name, forward, backward, inputs=("input",), saves=()):
+    """`forward` recorded as a node named `name` whose gradient is `backward`: for ops whose
+    PyTorch node depends on the call (prod with or without `dim`: ProdBackward0/1, ...), one
+    such private op per case."""
+    recorded = differentiable(inputs=inputs, saves=saves, name=name)(forward)
+    recorded.backward(backward)
+    return recorded
+
+
+def _needs_grad(ctx, i):
+    """Whether the node's i-th input takes a gradient (so backward can skip the others)."""
+    return ctx.next_functions[i][0] is not None
+
+
+def _scatter_back(grad, x, dim, indices, keepdim=True):
+    """The gradient of values picked out of `x` at `indices` along `dim` (max/sort/topk/...):
+    each goes back where it was taken from; everything else gets zero."""
+    if x._data.ndim == 0:
+        return grad
+    if not keepdim:
+        grad, indices = grad.unsqueeze(dim), indices.unsqueeze(dim)
+    return grad.new_zeros(x._data.shape).scatter(dim, indices, grad)
+
+
+def _evenly_distribute(grad, x, value):
+    """The gradient of an op returning one of x's elements (max(), median()): PyTorch splits it
+    evenly among the elements equal to the value (NaNs, if the value is NaN)."""
+    mask = x.isnan() if bool(np.isnan(value._data)) else x == value
+    return mask * (grad / mask.sum())
+
+
+def _reversed_cumsum(t, d):
+    """Sums from each position to the end of `d`: the gradient of cumsum."""
+    return t.flip(d).cumsum(d).flip(d)
+
+
 @op(function=False)
-@differentiable()
 def sum_to_size(input, *size):
     """Sum the dims that broadcasting would have expanded, leaving a tensor of `size`: the
     reverse of `expand` (and how autograd undoes broadcasting)."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
+    # PyTorch's node is the last step of its sum(dims, keepdim=True), then view(size)
+    if not size:
+        return _sum_to_scalar(input, size)
+    return (_sum_to_fewer_dims if len(size) < input._data.ndim else _sum_to_same_dims)(input, size)
+
+
+def _sum_to(input, size):
     x = input._data
+    if not size and x.dtype.kind == "f":       # to a scalar (a 0-d weight's gradient): one sum
+        return _wrap(np.add.reduce(x, None, out=...))
     size = tuple(size)
     lead = x.ndim - len(size)
     if lead < 0 or builtins.any(n != 1 and n != m for n, m in zip(size, x.shape[lead:])):
@@ -137,9 +181,13 @@ def sum_to_size(input, *size):
     return _wrap(r.reshape(size) if lead else r)
 
 
-@sum_to_size.backward
-def _(ctx, grad):
+def _sum_to_backward(ctx, grad):
     return grad.expand(ctx.inputs[0]._data.shape)
+
+
+_sum_to_scalar = _differentiable_as("SumBackward0", _sum_to, _sum_to_backward)
+_sum_to_same_dims = _differentiable_as("SumBackward1", _sum_to, _sum_to_backward)
+_sum_to_fewer_dims = _differentiable_as("ViewBackward0", _sum_to, _sum_to_backward)
 
 
 def _one_dim(dim, ndim, fname, position=" (position 1)"):
@@ -205,10 +253,28 @@ def _require_float(x, fname):
 
 
 # -- sums and means --------------------------------------------------------------------------------
+class _NotGiven:
+    """The default `dim` of sum and mean. PyTorch names their node after the overload called:
+    SumBackward0 without `dim`, SumBackward1 with one (even `dim=None`)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "None"
+
+
+_NO_DIM = _NotGiven()
+
+
 @op
-@differentiable()
-def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def sum(input, dim=_NO_DIM, keepdim=False, *, dtype=None, out=None):
     """Sum over `dim` (an int, a tuple, or every dim). Integers and bools sum to int64."""
+    if dim is _NO_DIM:
+        return _sum_all(input, None, keepdim, dtype=dtype, out=out)
+    return _sum_over(input, dim, keepdim, dtype=dtype, out=out)
+
+
+def _sum(input, dim, keepdim, *, dtype=None, out=None):
     if dim is None and dtype is None and out is None and not keepdim and type(input) is Tensor:
         x = input._data
         if x.dtype.kind == "f" and x.size < _SMALL:    # a loss's sum: the fast path
@@ -224,14 +290,18 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     return _finish(_result(r, result), out)
 
 
-@sum.backward
-def _(ctx, grad):
+def _sum_backward(ctx, grad):
     x = ctx.inputs[0]
-    return _expand_reduced(grad, x, _reduce_axes(x._data, ctx.arg(1, "dim"),  "sum"),
-                           ctx.arg(2, "keepdim", False))
+    return _expand_reduced(grad, x, _reduce_axes(x._data, ctx.args[1], "sum"), ctx.args[2])
+
+
+_sum.__name__ = "sum"           # (autograd's errors, such as its out= refusal, name the op)
+_sum_all = _differentiable_as("SumBackward0", _sum, _sum_backward)
+_sum_over = _differentiable_as("SumBackward1", _sum, _sum_backward)
 
 
 @op
+@differentiable(saves=("input",))
 def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """`sum` counting NaNs as zero."""
     x = _input(input, "nansum")
@@ -240,10 +310,23 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     return sum(input, dim, keepdim, dtype=dtype, out=out)
 
 
+@nansum.backward
+def _(ctx, grad):
+    x = ctx.inputs[0]
+    axes = _reduce_axes(x._data, ctx.arg(1, "dim"), "nansum")
+    # times "not nan" (not masked_fill: as PyTorch, a nan or inf gradient stays nan there)
+    return _expand_reduced(grad, x, axes, ctx.arg(2, "keepdim", False)) * x.isnan().logical_not()
+
+
 @op
-@differentiable()
-def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def mean(input, dim=_NO_DIM, keepdim=False, *, dtype=None, out=None):
     """Arithmetic mean over `dim`; needs a floating input or `dtype=`. Empty input gives nan."""
+    if dim is _NO_DIM:
+        return _mean_all(input, None, keepdim, dtype=dtype, out=out)
+    return _mean_over(input, dim, keepdim, dtype=dtype, out=out)
+
+
+def _mean(input, dim, keepdim, *, dtype=None, out=None):
     if dim is None and dtype is None and out is None and not keepdim and type(input) is Tensor:
         x = input._data
         if x.dtype.kind == "f" and 0 < x.size < _SMALL:    # a loss's mean: the fast path
@@ -262,12 +345,19 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     return _finish(_result(r, x.dtype), out)
 
 
-@mean.backward
-def _(ctx, grad):
+def _mean_backward(grad, x, axes, keepdim):
+    # divide first: on the reduced gradient that is one small op, then a stride-0 view
+    return _expand_reduced(grad / _count(x._data.shape, axes), x, axes, keepdim)
+
+
+def _mean_node_backward(ctx, grad):
     x = ctx.inputs[0]
-    axes = _reduce_axes(x._data, ctx.arg(1, "dim"), "mean")
-    grad = _expand_reduced(grad, x, axes, ctx.arg(2, "keepdim", False))
-    return grad / _count(x._data.shape, axes)
+    return _mean_backward(grad, x, _reduce_axes(x._data, ctx.args[1], "mean"), ctx.args[2])
+
+
+_mean.__name__ = "mean"
+_mean_all = _differentiable_as("MeanBackward0", _mean, _mean_node_backward)
+_mean_over = _differentiable_as("MeanBackward1", _mean, _mean_node_backward)
 
 
 @op
@@ -276,10 +366,10 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     x = _cast_to(_input(input, "nanmean"), dtype)
     _require_float(x, "nanmean")
     axes = _reduce_axes(x, dim, "nanmean")
-    nan = np.isnan(x)
-    total = _float_sum(np.where(nan, x.dtype.type(0), x), axes, keepdim)
-    r = _divide(total, np.add.reduce(~nan, axes, dtype=np.int64, keepdims=keepdim))
-    return _finish(_result(r, x.dtype), out)
+    # as PyTorch: nansum / count, two recorded ops (its grad_fn is DivBackward0)
+    count = _result(np.add.reduce(~np.isnan(x), axes, dtype=np.int64, keepdims=keepdim))
+    with np.errstate(divide="ignore", invalid="ignore"):        # 0 / 0 is nan, silently
+        return true_divide(nansum(input, dim, keepdim, dtype=dtype), count, out=out)
 
 
 # -- variance and standard deviation ---------------------------------------------------------------
@@ -320,6 +410,7 @@ def _variance(input, dim, keepdim, correction, fname):
 
 
 @op
+@differentiable(saves=("input",))
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """Variance over `dim`, dividing by N - correction (N - 1 unless `unbiased=False`)."""
     dim, correction = _correction(dim, unbiased, correction, "var")
@@ -328,6 +419,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
 
 
 @op
+@differentiable(saves=("input", "result"))
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """Standard deviation over `dim`: the square root of `var`."""
     dim, correction = _correction(dim, unbiased, correction, "std")
@@ -336,6 +428,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
 
 
 @op(method=False)
+@differentiable(saves=("input",))
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """The tuple (var, mean), computed in one pass over the data's mean."""
     dim, correction = _correction(dim, unbiased, correction, "var_mean")
@@ -344,6 +437,7 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 @op(method=False)
+@differentiable(saves=("input", "result"))
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """The tuple (std, mean)."""
     dim, correction = _correction(dim, unbiased, correction, "std_mean")
@@ -351,22 +445,112 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return _result(np.sqrt(v), dtype), _result(m, dtype)
 
 
+# Their gradients: d var / dx = 2 (x - mean) / (N - correction); d std = d var / (2 std).
+def _variance_args(ctx, fname):
+    """(x, axes, keepdim, N - correction, whether every dim is reduced) of the var/std call
+    that `ctx` recorded."""
+    x = ctx.inputs[0]
+    dim, correction = _correction(ctx.arg(1, "dim"), ctx.arg(2, "unbiased"),
+                                  ctx.kwargs.get("correction"), fname)
+    axes = _reduce_axes(x._data, dim, fname)
+    dof = _count(x._data.shape, axes) - correction
+    return x, axes, ctx.arg(3, "keepdim", False), dof, dim is None or x._data.ndim == 0
+
+
+def _var_backward(grad, x, axes, keepdim, dof, every_dim):
+    grad = _expand_reduced(grad, x, axes, keepdim)
+    centered = x - x.mean(axes, keepdim=True)
+    if every_dim and dof <= 0:
+        # PyTorch: 2 / dof taken as infinite, times x - mean: nan where that is 0, else inf
+        return grad * (centered.abs() * np.inf)
+    return grad * centered * (2.0 / dof if dof else np.inf)
+
+
+def _std_to_var_grad(grad, std):
+    """The gradient of var from that of std = sqrt(var); 0 where std is 0, as PyTorch."""
+    return (grad / (std * 2)).masked_fill(std == 0, 0)
+
+
+@var.backward
+def _(ctx, grad):
+    return _var_backward(grad, *_variance_args(ctx, "var"))
+
+
+@std.backward
+def _(ctx, grad):
+    return _var_backward(_std_to_var_grad(grad, ctx.result), *_variance_args(ctx, "std"))
+
+
+@var_mean.backward
+def _(ctx, grads):
+    x, axes, keepdim, dof, every_dim = _variance_args(ctx, "var_mean")
+    grad_var, grad_mean = grads
+    return (_var_backward(grad_var, x, axes, keepdim, dof, every_dim)
+            + _mean_backward(grad_mean, x, axes, keepdim))
+
+
+@std_mean.backward
+def _(ctx, grads):
+    x, axes, keepdim, dof, every_dim = _variance_args(ctx, "std_mean")
+    grad_std, grad_mean = grads
+    grad_var = _std_to_var_grad(grad_std, ctx.result[0])
+    return (_var_backward(grad_var, x, axes, keepdim, dof, every_dim)
+            + _mean_backward(grad_mean, x, axes, keepdim))
+
+
 # -- products --------------------------------------------------------------------------------------
 @op
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """Product of all elements, or along one `dim`. Integers and bools multiply in int64."""
-    x = _cast_to(_input(input, "prod"), dtype)
+    return (_prod_all if dim is None else _prod_along)(input, dim, keepdim, dtype=dtype)
+
+
+def _prod_axes(x, dim):
     if dim is None:
-        axes = None
-    elif isinstance(dim, (tuple, list)):
+        return None
+    if isinstance(dim, (tuple, list)):
         raise TypeError(f"prod() received an invalid combination of arguments - got "
                         f"({type(dim).__name__}), but expected one of:\n"
                         " * (*, dlcore.dtype dtype = None)\n"
                         " * (int dim, bool keepdim = False, *, dlcore.dtype dtype = None)\n")
-    else:
-        axes = (_one_dim(dim, x.ndim, "prod"),) if x.ndim else None
+    return (_one_dim(dim, x.ndim, "prod"),) if x.ndim else None
+
+
+def _prod(input, dim, keepdim, *, dtype=None):
+    x = _cast_to(_input(input, "prod"), dtype)
+    axes = _prod_axes(x, dim)
     result = x.dtype if dtype is not None else _sum_dtype(x)
     return _result(np.multiply.reduce(x, axes, dtype=result, keepdims=keepdim), result)
+
+
+def _prod_backward(ctx, grad):
+    """d prod / d x_i is the product of the other elements: prod / x_i when no element is zero,
+    else (PyTorch's prod_safe_zeros_backward) products of the elements before and after x_i."""
+    x = ctx.inputs[0]
+    axes = _prod_axes(x._data, ctx.arg(1, "dim"))
+    keepdim = ctx.arg(2, "keepdim", False)
+    grad = _expand_reduced(grad, x, axes, keepdim)
+    if x._data.size == 0 or not (x._data == 0).any():
+        return grad * _expand_reduced(ctx.result, x, axes, keepdim) / x
+    if axes is None:
+        return grad * _products_of_others(x.reshape(-1), 0).reshape(x._data.shape)
+    return grad * _products_of_others(x, axes[0])
+
+
+def _products_of_others(x, d):
+    """For each element, the product of all the others along `d`, without dividing (zeros ok):
+    the running product of those before it times that of those after it."""
+    from .shape import cat
+    n = x._data.shape[d]
+    ones = x.new_ones(tuple(1 if i == d else s for i, s in enumerate(x._data.shape)))
+    before = cat([ones, x.narrow(d, 0, n - 1)], d).cumprod(d)
+    after = cat([ones, x.narrow(d, 1, n - 1).flip(d)], d).cumprod(d).flip(d)
+    return before * after
+
+
+_prod_all = _differentiable_as("ProdBackward0", _prod, _prod_backward, saves=("input", "result"))
+_prod_along = _differentiable_as("ProdBackward1", _prod, _prod_backward,
+                                 saves=("input", "result"))
 
 
 # -- max, min and where they are -------------------------------------------------------------------
@@ -389,16 +573,54 @@ def _extreme(input, dim, keepdim, other, out, fname):
     if isinstance(dim, Tensor) or other is not None:
         result = (maximum if is_max else minimum)(input, dim if other is None else other)
         return _finish(result, out)
-    x = _input(input, fname)
     if dim is None:
-        if x.size == 0:
-            raise RuntimeError(f"{fname}(): Expected reduction dim to be specified for "
-                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
-                               "argument.")
-        return _finish(_result((np.max if is_max else np.min)(x)), out)
+        return (_max_all if is_max else _min_all)(input, out=out)
+    return (_max_along if is_max else _min_along)(input, dim, keepdim, fname)
+
+
+def _extreme_all(input, fname):
+    x = _input(input, fname)
+    if x.size == 0:
+        raise RuntimeError(f"{fname}(): Expected reduction dim to be specified for "
+                           "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                           "argument.")
+    return _result((np.max if fname == "max" else np.min)(x))
+
+
+def _of_every_element(fname):
+    """The forward of max()/min() without dim, under the op's name (autograd's errors use it)."""
+    def forward(input, *, out=None):
+        return _finish(_extreme_all(input, fname), out)
+    forward.__name__ = fname
+    return forward
+
+
+def _extreme_along(input, dim, keepdim, fname):
+    x = _input(input, fname)
     d = _one_dim(dim, x.ndim, fname)
+    is_max = fname == "max"
     pair = _values_and_indices(x, d, keepdim, np.argmax if is_max else np.argmin, fname)
     return (_MaxResult if is_max else _MinResult)(pair)
+
+
+def _evenly_distribute_backward(ctx, grad):
+    return _evenly_distribute(grad, ctx.inputs[0], ctx.result)
+
+
+def _extreme_along_backward(ctx, grads):
+    x = ctx.inputs[0]
+    d = _wrap_dim(ctx.args[1], x._data.ndim)
+    return _scatter_back(grads[0], x, d, ctx.result[1], ctx.args[2])
+
+
+_max_all = _differentiable_as("MaxBackward1", _of_every_element("max"),
+                              _evenly_distribute_backward, saves=("input", "result"))
+_min_all = _differentiable_as("MinBackward1", _of_every_element("min"),
+                              _evenly_distribute_backward, saves=("input", "result"))
+_max_along = _differentiable_as("MaxBackward0", _extreme_along, _extreme_along_backward,
+                                saves=("result",))
+_min_along = _differentiable_as("MinBackward0", _extreme_along, _extreme_along_backward,
+                                saves=("result",))
 
 
 @op
@@ -432,34 +654,67 @@ def _amax_amin(input, dim, keepdim, reduce, fname):
     return _result(reduce(x, axis=axes, keepdims=keepdim))
 
 
+def _share_among_ties(grad, x, value, axes, keepdim):
+    """The gradient of amax/amin: split evenly among the elements equal to the extreme."""
+    grad = _expand_reduced(grad, x, axes, keepdim)
+    mask = x == _expand_reduced(value, x, axes, keepdim)
+    return grad / mask.sum(axes, keepdim=True) * mask
+
+
 @op
+@differentiable(saves=("input", "result"))
 def amax(input, dim=(), keepdim=False, *, out=None):
     """Largest value over one or several dims (all by default), without indices."""
     return _finish(_amax_amin(input, dim, keepdim, np.max, "amax"), out)
 
 
 @op
+@differentiable(saves=("input", "result"))
 def amin(input, dim=(), keepdim=False, *, out=None):
     """Smallest value over one or several dims (all by default), without indices."""
     return _finish(_amax_amin(input, dim, keepdim, np.min, "amin"), out)
 
 
-@op
-def aminmax(input, *, dim=None, keepdim=False):
-    """The named tuple (min, max), over everything or along one `dim`."""
-    x = _input(input, "aminmax")
+def _amax_amin_backward(ctx, grad):
+    x = ctx.inputs[0]
+    axes = _reduce_axes(x._data, ctx.arg(1, "dim", ()), "amax")
+    return _share_among_ties(grad, x, ctx.result, axes, ctx.arg(2, "keepdim", False))
+
+
+amax.backward(_amax_amin_backward)
+amin.backward(_amax_amin_backward)
+
+
+def _aminmax_axes(x, dim):
     if dim is None:
         if x.size == 0:
             raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                                "operation has no identity.")
-        axes = None
-    else:
-        d = _one_dim(dim, x.ndim, "aminmax", position="")
-        if x.ndim and x.shape[d] == 0:
-            raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
-        axes = (d,) if x.ndim else None
+        return None
+    d = _one_dim(dim, x.ndim, "aminmax", position="")
+    if x.ndim and x.shape[d] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
+    return (d,) if x.ndim else None
+
+
+@op
+@differentiable(saves=("input", "result"))
+def aminmax(input, *, dim=None, keepdim=False):
+    """The named tuple (min, max), over everything or along one `dim`."""
+    x = _input(input, "aminmax")
+    axes = _aminmax_axes(x, dim)
     return _AminmaxResult((_result(np.min(x, axis=axes, keepdims=keepdim)),
                            _result(np.max(x, axis=axes, keepdims=keepdim))))
+
+
+@aminmax.backward
+def _(ctx, grads):
+    x = ctx.inputs[0]
+    axes = _aminmax_axes(x._data, ctx.kwargs.get("dim"))
+    keepdim = ctx.kwargs.get("keepdim", False)
+    low, high = ctx.result
+    return (_share_among_ties(grads[0], x, low, axes, keepdim)
+            + _share_among_ties(grads[1], x, high, axes, keepdim))
 
 
 def _arg_extreme(input, dim, keepdim, arg_reduce, fname):
@@ -555,6 +810,12 @@ def _matrix_norm(x, p, dim, keepdim):
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """The p-norm of the elements (over `dim`): p a number (2 by default, inf, -inf, 0, ...),
     'fro' (the 2-norm) or 'nuc' (the nuclear norm of matrices)."""
+    # PyTorch's grad_fn: LinalgVectorNormBackward0, but SumBackward1 for the nuclear norm (a sum
+    # of singular values)
+    return (_nuclear_norm if p == "nuc" else _p_norm)(input, p, dim, keepdim, out=out, dtype=dtype)
+
+
+def _norm(input, p, dim, keepdim, *, out=None, dtype=None):
     x = _input(input, "norm")
     if isinstance(p, str) and not (p == "fro" and (dim is None or isinstance(dim, int)
                                                    or len(dim) <= 2)):
@@ -566,7 +827,56 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     return _finish(_result(r, x.dtype), out)
 
 
+def _vector_norm_backward(ctx, grad):
+    """PyTorch's norm_backward: x/norm for p=2, sign(x) for p=1, the ties of the largest |x|
+    for inf, |x|^(p-1) sign(x) / norm^(p-1) otherwise; 0 where the norm is 0."""
+    x = ctx.inputs[0]
+    p = ctx.args[1]
+    p = 2 if p is None or p == "fro" else p
+    axes = _reduce_axes(x._data, ctx.args[2], "norm")
+    keepdim = ctx.args[3]
+    if p == 0:
+        return None                     # the count of non-zeros: no gradient at all
+    grad = _expand_reduced(grad, x, axes, keepdim)
+    norm = _expand_reduced(ctx.result, x, axes, keepdim)
+    if p == 1:
+        return x.sgn() * grad
+    if p == 2:
+        return grad * (x / norm).masked_fill(norm == 0, 0)
+    if p in (np.inf, -np.inf):
+        ties = (x.abs() == norm) | x.isnan()
+        return x.sgn() * (grad / ties.sum(axes, keepdim=True) * ties)
+    if p < 1:
+        scaled = x.sgn() * x.abs().pow(p - 1).masked_fill(x == 0, 0)
+        return scaled * grad * norm.pow(1 - p)
+    scaled = x.sgn() * x.abs().pow(p - 1) if p < 2 else x * x.abs().pow(p - 2)
+    return scaled * (grad / norm.pow(p - 1)).masked_fill(norm == 0, 0)
+
+
+def _nuclear_norm_backward(ctx, grad):
+    """The gradient of the sum of singular values: U @ Vh, from the SVD."""
+    from ..autograd.grad_mode import is_grad_enabled
+    if is_grad_enabled():
+        raise NotImplementedError("dlcore: the nuclear norm has no second derivative")
+    x = ctx.inputs[0]
+    dim = ctx.args[2]
+    dims = _dims(dim, x._data.ndim)            # (None: every dim, as the forward)
+    keepdim = ctx.args[3]
+    # singular vectors of the matrices spanned by `dims` (moved last), as constants
+    u, _, vh = np.linalg.svd(np.moveaxis(x._data, dims, (-2, -1)), full_matrices=False)
+    direction = _wrap(np.moveaxis(u @ vh, (-2, -1), dims).astype(x._data.dtype, copy=False))
+    return _expand_reduced(grad, x, None if dim is None else dims, keepdim) * direction
+
+
+_norm.__name__ = "norm"         # (autograd's errors, such as its out= refusal, name the op)
+_p_norm = _differentiable_as("LinalgVectorNormBackward0", _norm, _vector_norm_backward,
+                             saves=("input", "result"))
+_nuclear_norm = _differentiable_as("SumBackward1", _norm, _nuclear_norm_backward,
+                                   saves=("input",))
+
+
 @op
+@differentiable(saves=("input", "result"))
 def logsumexp(input, dim, keepdim=False, *, out=None):
     """log(sum(exp(input))) over `dim`, computed stably by factoring out the maximum."""
     x = _input(input, "logsumexp")
@@ -578,6 +888,15 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     total = _float_sum(np.exp(x - shift), axes, keepdim)
     r = np.log(total) + shift.reshape(np.shape(total))
     return _finish(_result(r, x.dtype), out)
+
+
+@logsumexp.backward
+def _(ctx, grad):
+    x = ctx.inputs[0]
+    axes = _reduce_axes(x._data, ctx.arg(1, "dim"), "logsumexp")
+    keepdim = ctx.arg(2, "keepdim", False)
+    result = _expand_reduced(ctx.result, x, axes, keepdim)
+    return _expand_reduced(grad, x, axes, keepdim) * (x - result).exp()
 
 
 # -- all and any -----------------------------------------------------------------------------------
@@ -617,15 +936,45 @@ def _scan(input, dim, dtype, ufunc, fname):
 
 
 @op
+@differentiable()
 def cumsum(input, dim, *, dtype=None, out=None):
     """Running sum along `dim`. Integers and bools sum in int64."""
     return _finish(_scan(input, dim, dtype, np.add, "cumsum"), out)
 
 
+@cumsum.backward
+def _(ctx, grad):
+    d = _wrap_dim(ctx.arg(1, "dim"), grad._data.ndim)
+    return grad if grad._data.ndim == 0 else _reversed_cumsum(grad, d)
+
+
 @op
+@differentiable(saves=("input", "result"))
 def cumprod(input, dim, *, dtype=None, out=None):
     """Running product along `dim`. Integers and bools multiply in int64."""
     return _finish(_scan(input, dim, dtype, np.multiply, "cumprod"), out)
+
+
+@cumprod.backward
+def _(ctx, grad):
+    """d out_j / d x_k = out_j / x_k for j >= k: a reversed cumsum divided by x. Past a zero
+    that division fails: before a row's first zero it is still right; at the first zero the
+    derivative is the running product with that zero taken out; after it, every product
+    holds the zero, so 0."""
+    x, result = ctx.inputs[0], ctx.result
+    if x._data.ndim == 0:
+        return grad
+    d = _wrap_dim(ctx.arg(1, "dim"), x._data.ndim)
+    if not (x._data == 0).any():
+        return _reversed_cumsum(grad * result, d) / x
+    zeros_so_far = (x == 0).cumsum(d)
+    before_zero = zeros_so_far == 0
+    first_zero = (x == 0) & (zeros_so_far == 1)
+    x_safe = x.masked_fill(~before_zero, 1)
+    grad_before = (_reversed_cumsum(grad * result, d) / x_safe).masked_fill(~before_zero, 0)
+    without_zero = x.masked_fill(first_zero, 1).cumprod(d)
+    grad_zero = _reversed_cumsum(grad * without_zero, d).masked_fill(~first_zero, 0)
+    return grad_before + grad_zero
 
 
 def _running_extreme(input, dim, ufunc, fname, result_type):
@@ -647,15 +996,30 @@ def _running_extreme(input, dim, ufunc, fname, result_type):
 
 
 @op
+@differentiable(saves=("result",))
 def cummax(input, dim):
     """The named tuple (values, indices) of the running maximum along `dim`."""
     return _running_extreme(input, dim, np.maximum, "cummax", _CummaxResult)
 
 
 @op
+@differentiable(saves=("result",))
 def cummin(input, dim):
     """The named tuple (values, indices) of the running minimum along `dim`."""
     return _running_extreme(input, dim, np.minimum, "cummin", _CumminResult)
+
+
+def _running_extreme_backward(ctx, grads):
+    """Each running value came from one element (`indices`): gradients add up there."""
+    grad, indices = grads[0], ctx.result[1]
+    if grad._data.ndim == 0:
+        return grad
+    d = _wrap_dim(ctx.arg(1, "dim"), grad._data.ndim)
+    return grad.new_zeros(grad._data.shape).scatter_add(d, indices, grad)
+
+
+cummax.backward(_running_extreme_backward)
+cummin.backward(_running_extreme_backward)
 
 
 # -- sorting and order statistics ------------------------------------------------------------------
@@ -678,11 +1042,19 @@ def _sorted(x, d, descending):
 
 
 @op
+@differentiable(saves=("result",))
 def sort(input, dim=-1, descending=False, *, stable=False):
     """The named tuple (values, indices) of `input` sorted along `dim`. Always stable."""
     x = _input(input, "sort")
     values, indices = _sorted(x, _one_dim(dim, x.ndim, "sort"), descending)
     return _SortResult((_result(values), _wrap(indices)))
+
+
+@sort.backward
+def _(ctx, grads):
+    x = ctx.inputs[0]
+    d = _wrap_dim(ctx.arg(1, "dim", -1), x._data.ndim)
+    return _scatter_back(grads[0], x, d, ctx.result[1])
 
 
 @op
@@ -699,6 +1071,7 @@ def msort(input):
 
 
 @op
+@differentiable(saves=("result",))
 def topk(input, k, dim=None, largest=True, sorted=True):
     """The named tuple (values, indices) of the `k` largest (or smallest) elements along `dim`."""
     x = _input(input, "topk")
@@ -718,6 +1091,14 @@ def topk(input, k, dim=None, largest=True, sorted=True):
     return _TopkResult((_wrap(values), _wrap(indices)))
 
 
+@topk.backward
+def _(ctx, grads):
+    x = ctx.inputs[0]
+    dim = ctx.arg(2, "dim")
+    d = _wrap_dim(-1 if dim is None else dim, x._data.ndim)
+    return _scatter_back(grads[0], x, d, ctx.result[1])
+
+
 def _select_along(x, d, position, keepdim):
     """The element at `position` of each row along `d` once sorted, and its original index.
     np.argpartition puts that element in place (NaN last) without sorting the whole row."""
@@ -727,6 +1108,7 @@ def _select_along(x, d, position, keepdim):
 
 
 @op
+@differentiable(saves=("result",))
 def kthvalue(input, k, dim=None, keepdim=False):
     """The named tuple (values, indices) of the k-th smallest element along `dim` (last dim)."""
     x = _input(input, "kthvalue")
@@ -747,10 +1129,20 @@ def kthvalue(input, k, dim=None, keepdim=False):
     return _KthvalueResult((_result(values), _result(indices, np.int64)))
 
 
+@kthvalue.backward
+def _(ctx, grads):
+    x = ctx.inputs[0]
+    dim = ctx.arg(2, "dim")
+    d = _wrap_dim(-1 if dim is None else dim, x._data.ndim)
+    return _scatter_back(grads[0], x, d, ctx.result[1], ctx.arg(3, "keepdim", False))
+
+
 def _median_along(x, d):
     """Lower median along `d` (keeping the dim) and its index; a row with a NaN gives its first
-    NaN."""
-    indices = _select_along(x, d, (x.shape[d] - 1) // 2, True)
+    NaN. Among equal values PyTorch orders by index (its nth_element compares (value, index)):
+    the index is the one a stable sort puts in the middle."""
+    middle = [(x.shape[d] - 1) // 2]
+    indices = np.take(np.argsort(x, axis=d, kind="stable"), middle, axis=d)
     if x.dtype.kind == "f":
         nan = np.isnan(x)
         has_nan = nan.any(axis=d, keepdims=True)
@@ -763,13 +1155,24 @@ def _median_along(x, d):
 def median(input, dim=None, keepdim=False):
     """The lower of the two middle values: of everything (0-d), or along `dim` as the named tuple
     (values, indices). NaN propagates."""
+    if dim is None:
+        return _median_all(input)
+    return _median_along_dim(input, dim, keepdim)
+
+
+def _median(input):
     x = _input(input, "median")
     if x.dtype.kind == "b":
         raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
-    if dim is None:
-        if x.size == 0:
-            return _wrap(np.full((), np.nan, x.dtype))
-        return _result(_median_along(x.reshape(-1), 0)[0].reshape(()))
+    if x.size == 0:
+        return _wrap(np.full((), np.nan, x.dtype))
+    return _result(_median_along(x.reshape(-1), 0)[0].reshape(()))
+
+
+def _median_dim(input, dim, keepdim):
+    x = _input(input, "median")
+    if x.dtype.kind == "b":
+        raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
     d = _one_dim(dim, x.ndim, "median")
     if x.ndim == 0:
         return _MedianResult((_wrap(x.copy()), _wrap(np.zeros((), np.int64))))
@@ -781,7 +1184,14 @@ def median(input, dim=None, keepdim=False):
     return _MedianResult((_result(values), _result(indices)))
 
 
+_median_all = _differentiable_as("MedianBackward0", _median, _evenly_distribute_backward,
+                                 saves=("input", "result"))
+_median_along_dim = _differentiable_as("MedianBackward1", _median_dim, _extreme_along_backward,
+                                       saves=("result",))
+
+
 @op
+@differentiable(saves=("result",))
 def mode(input, dim=-1, keepdim=False):
     """The named tuple (values, indices) of the most frequent value along `dim`: the smallest one
     on a tie, with the index of its last occurrence (PyTorch's choice)."""
@@ -810,6 +1220,13 @@ def mode(input, dim=-1, keepdim=False):
     if not keepdim:
         values, indices = values.squeeze(d), indices.squeeze(d)
     return _ModeResult((_wrap(values), _wrap(indices)))
+
+
+@mode.backward
+def _(ctx, grads):
+    x = ctx.inputs[0]
+    d = _wrap_dim(ctx.arg(1, "dim", -1), x._data.ndim)
+    return _scatter_back(grads[0], x, d, ctx.result[1], ctx.arg(2, "keepdim", False))
 
 
 @op
