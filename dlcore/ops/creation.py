@@ -13,6 +13,7 @@ from .. import _dtype
 from .._device import _as_device
 from .._tensor import Tensor, _wrap
 from ._common import _checked_scalar, _is_int, _np_dtype, _parse_size
+from ..autograd.graph import differentiable
 from ._registry import op
 
 
@@ -589,21 +590,63 @@ def clone(input, *, memory_format=None):
 def diag(input, diagonal=0):
     """A 1-D tensor's diagonal matrix, or a 2-D tensor's diagonal as a 1-D tensor."""
     x = input._data
-    if x.ndim not in (1, 2):
-        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")
-    return _wrap(np.ascontiguousarray(np.diag(x, diagonal)))
+    if x.ndim == 1:
+        return _diag_embed(input, diagonal)
+    if x.ndim == 2:
+        return _diagonal(input, diagonal)
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")
+
+
+@differentiable(name="DiagEmbedBackward0")
+def _diag_embed(input, diagonal=0):
+    return _wrap(np.diag(input._data, diagonal))
+
+
+@_diag_embed.backward
+def _(ctx, grad):
+    return diag(grad, ctx.arg(1, "diagonal", 0))       # the diagonal the vector was put on
+
+
+@differentiable(name="DiagonalBackward0_copy")
+def _diagonal(input, diagonal=0):
+    return _wrap(np.ascontiguousarray(np.diag(input._data, diagonal)))
+
+
+@_diagonal.backward
+def _(ctx, grad):
+    # the gradient goes back onto the same diagonal of a zero matrix of the input's shape
+    from .indexing import index_put
+    x = ctx.inputs[0]._data
+    k = ctx.arg(1, "diagonal", 0)
+    n = grad._data.shape[0]
+    rows = np.arange(n) + max(-k, 0)
+    cols = np.arange(n) + max(k, 0)
+    zeros = _wrap(np.zeros(x.shape, x.dtype))
+    return index_put(zeros, (_wrap(rows), _wrap(cols)), grad)
 
 
 @op
+@differentiable()
 def tril(input, diagonal=0):
     """The lower triangle of a matrix (the rest set to 0)."""
     return _wrap(np.tril(input._data, diagonal))
 
 
+@tril.backward
+def _(ctx, grad):
+    return tril(grad, ctx.arg(1, "diagonal", 0))
+
+
 @op
+@differentiable()
 def triu(input, diagonal=0):
     """The upper triangle of a matrix (the rest set to 0)."""
     return _wrap(np.triu(input._data, diagonal))
+
+
+@triu.backward
+def _(ctx, grad):
+    return triu(grad, ctx.arg(1, "diagonal", 0))
 
 
 @op(function=False)
