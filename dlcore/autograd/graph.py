@@ -170,31 +170,58 @@ def differentiable(inputs=("input",), saves=(), name=None, view=False):
         positions = _positions(forward, inputs)
         state = _state
 
-        def op(*args, **kwargs):
-            if state.enabled:
-                for i, pname in positions:
-                    x = args[i] if i < len(args) else kwargs.get(pname)
+        def record(args, kwargs):
+            if kwargs.get("out") is not None:
+                raise RuntimeError(
+                    f"{forward.__name__}(): functions with out=... arguments don't support "
+                    "automatic differentiation, but one of the arguments requires grad.")
+            # the forward's own inner ops must not record: this op is one node
+            state.enabled = False
+            try:
+                result = forward(*args, **kwargs)
+            finally:
+                state.enabled = True
+            _record(op.node_class, positions, result, args, kwargs, view)
+            return result
+
+        (first, first_name), *rest = positions
+        if first == 0 and not rest:
+            # one tensor input, first: the common unary op, checked with the least work
+            def op(*args, **kwargs):
+                if state.enabled:
+                    x = args[0] if args else kwargs.get(first_name)
                     if isinstance(x, Tensor):
                         if x.requires_grad:
-                            break
-                    elif isinstance(x, (list, tuple)) and any(
-                            isinstance(t, Tensor) and t.requires_grad for t in x):
-                        break
-                else:
-                    return forward(*args, **kwargs)
-                if kwargs.get("out") is not None:
-                    raise RuntimeError(
-                        f"{forward.__name__}(): functions with out=... arguments don't support "
-                        "automatic differentiation, but one of the arguments requires grad.")
-                # the forward's own inner ops must not record: this op is one node
-                state.enabled = False
-                try:
-                    result = forward(*args, **kwargs)
-                finally:
-                    state.enabled = True
-                _record(op.node_class, positions, result, args, kwargs, view)
-                return result
-            return forward(*args, **kwargs)
+                            return record(args, kwargs)
+                    elif isinstance(x, (list, tuple)) and _any_requires_grad(x):
+                        return record(args, kwargs)      # cat([...]), stack([...])
+                return forward(*args, **kwargs)
+        elif first == 0 and len(rest) == 1 and rest[0][0] == 1:
+            # two inputs, first and second: the binary ops (a * b, a @ b, ...)
+            second_name = rest[0][1]
+
+            def op(*args, **kwargs):
+                if state.enabled:
+                    n = len(args)
+                    x = args[0] if n else kwargs.get(first_name)
+                    y = args[1] if n > 1 else kwargs.get(second_name)
+                    if (isinstance(x, Tensor) and x.requires_grad) or (
+                            isinstance(y, Tensor) and y.requires_grad) or (
+                            isinstance(x, (list, tuple)) and _any_requires_grad(x)):
+                        return record(args, kwargs)
+                return forward(*args, **kwargs)
+        else:
+            def op(*args, **kwargs):
+                if state.enabled:
+                    n = len(args)
+                    for i, pname in positions:
+                        x = args[i] if i < n else kwargs.get(pname)
+                        if isinstance(x, Tensor):
+                            if x.requires_grad:
+                                return record(args, kwargs)
+                        elif isinstance(x, (list, tuple)) and _any_requires_grad(x):
+                            return record(args, kwargs)
+                return forward(*args, **kwargs)
 
         def backward(formula):
             op.node_class = type(name or _torch_name(forward.__name__), (Node,), {
@@ -211,6 +238,10 @@ def differentiable(inputs=("input",), saves=(), name=None, view=False):
         op.node_class = None
         return op
     return wrap
+
+
+def _any_requires_grad(tensors):
+    return any(isinstance(t, Tensor) and t.requires_grad for t in tensors)
 
 
 def _torch_name(op_name):

@@ -839,6 +839,13 @@ def _install_operators(T):
     def __matmul__(self, other):
         if not isinstance(other, Tensor):
             return NotImplemented
+        if not (self.requires_grad or other.requires_grad):
+            x, y = self._data, other._data
+            if x.dtype is y.dtype and x.dtype.kind == "f" and x.ndim and y.ndim:
+                try:
+                    return _wrap(np.matmul(x, y, out=...))   # no graph to record: one call
+                except ValueError:
+                    pass            # mismatched shapes: matmul raises PyTorch's error
         return matmul(self, other)
 
     def __rmatmul__(self, other):

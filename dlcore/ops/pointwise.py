@@ -1419,16 +1419,37 @@ def _rtruediv(self, other):
     return mul(reciprocal(self), other)      # noqa: F821  (reciprocal: defined by a loop above)
 
 
+def _operator(ufunc, op):
+    """`a + b` and friends: the op itself, with its commonest case inlined first. Two float
+    tensors of one dtype, or a float tensor and a Python number, neither needing a gradient:
+    one NumPy call and a wrap (the op gives the same result, through more layers)."""
+    def operator(self, other):
+        if not self.requires_grad:
+            x = self._data
+            if x.dtype.kind == "f":
+                kind = other.__class__
+                if kind is float or kind is int:
+                    return _wrap(ufunc(x, other, out=...))
+                if kind is Tensor and not other.requires_grad and other._data.dtype is x.dtype:
+                    try:
+                        return _wrap(ufunc(x, other._data, out=...))
+                    except ValueError:
+                        pass        # not broadcastable: the op raises PyTorch's error
+        return op(self, other)
+    operator.__name__ = operator.__qualname__ = op.__name__
+    return operator
+
+
 def _install_operators(T):
     """Python's operators on Tensor, each the op above (reflected forms put the number first)."""
-    T.__add__ = T.__radd__ = add
+    T.__add__ = T.__radd__ = _operator(np.add, add)
     T.__iadd__ = add_
-    T.__sub__ = sub
+    T.__sub__ = _operator(np.subtract, sub)
     T.__rsub__ = _rsub
     T.__isub__ = sub_
-    T.__mul__ = T.__rmul__ = mul
+    T.__mul__ = T.__rmul__ = _operator(np.multiply, mul)
     T.__imul__ = mul_
-    T.__truediv__ = true_divide
+    T.__truediv__ = _operator(np.true_divide, true_divide)
     T.__rtruediv__ = _rtruediv
     T.__itruediv__ = T.div_
     T.__floordiv__ = floor_divide

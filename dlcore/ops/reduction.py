@@ -270,15 +270,16 @@ _NO_DIM = _NotGiven()
 def sum(input, dim=_NO_DIM, keepdim=False, *, dtype=None, out=None):
     """Sum over `dim` (an int, a tuple, or every dim). Integers and bools sum to int64."""
     if dim is _NO_DIM:
+        if type(input) is Tensor and not input.requires_grad and not keepdim and dtype is None \
+                and out is None:
+            x = input._data
+            if x.dtype.kind == "f" and x.size < _SMALL:    # a small float sum: the fast path
+                return _wrap(np.add.reduce(x, None, np.float64, out=...).astype(x.dtype))
         return _sum_all(input, None, keepdim, dtype=dtype, out=out)
     return _sum_over(input, dim, keepdim, dtype=dtype, out=out)
 
 
 def _sum(input, dim, keepdim, *, dtype=None, out=None):
-    if dim is None and dtype is None and out is None and not keepdim and type(input) is Tensor:
-        x = input._data
-        if x.dtype.kind == "f" and x.size < _SMALL:    # a loss's sum: the fast path
-            return _wrap(np.add.reduce(x, None, np.float64, out=...).astype(x.dtype))
     x = _cast_to(_input(input, "sum"), dtype)
     axes = _reduce_axes(x, dim, "sum")
     if x.dtype.kind == "f":
@@ -322,16 +323,17 @@ def _(ctx, grad):
 def mean(input, dim=_NO_DIM, keepdim=False, *, dtype=None, out=None):
     """Arithmetic mean over `dim`; needs a floating input or `dtype=`. Empty input gives nan."""
     if dim is _NO_DIM:
+        if type(input) is Tensor and not input.requires_grad and not keepdim and dtype is None \
+                and out is None:
+            x = input._data
+            if x.dtype.kind == "f" and 0 < x.size < _SMALL:   # a small float mean: fast path
+                total = np.add.reduce(x, None, np.float64, out=...)
+                return _wrap(np.true_divide(total, x.size, out=total).astype(x.dtype))
         return _mean_all(input, None, keepdim, dtype=dtype, out=out)
     return _mean_over(input, dim, keepdim, dtype=dtype, out=out)
 
 
 def _mean(input, dim, keepdim, *, dtype=None, out=None):
-    if dim is None and dtype is None and out is None and not keepdim and type(input) is Tensor:
-        x = input._data
-        if x.dtype.kind == "f" and 0 < x.size < _SMALL:    # a loss's mean: the fast path
-            total = np.add.reduce(x, None, np.float64, out=...)
-            return _wrap(np.true_divide(total, x.size, out=total).astype(x.dtype))
     x = _input(input, "mean")
     if dtype is not None:
         if _np_dtype(dtype).kind != "f":
