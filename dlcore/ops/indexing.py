@@ -436,13 +436,7 @@ def _write_advanced(x, advanced, v, from_tensor):
         except (IndexError, ValueError):
             pass
     full_key, shape = _torch_verdict(x, advanced)
-    try:
-        fits = np.broadcast_shapes(v.shape, shape) == shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
-                           f"broadcast to indexing result of shape {list(shape)}")
+    _check_value_fits(v, shape)
     if from_tensor and v.dtype != x.dtype:
         got, want = _dtype._FROM_NUMPY[v.dtype], _dtype._FROM_NUMPY[x.dtype]
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
@@ -513,6 +507,17 @@ def _write_path(t, index):
     return "view" if layout.steps else "indexed" if advanced else "whole"
 
 
+def _check_value_fits(v, shape):
+    """PyTorch's error when an assigned value cannot broadcast to the indexed positions."""
+    try:
+        fits = np.broadcast_shapes(v.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
+                           f"broadcast to indexing result of shape {list(shape)}")
+
+
 def _writes_through_view(t, index):
     """Whether `t[index] = v` writes through a view of t (see `_write_path`); False for an index
     that is no good (the write itself then raises the right error)."""
@@ -558,13 +563,7 @@ def _put_into(self, advanced, values, accumulate):
         return
     key, shape = _torch_verdict(x, advanced)
     v = _strip_leading_ones(v)
-    try:
-        fits = np.broadcast_shapes(v.shape, shape) == shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
-                           f"broadcast to indexing result of shape {list(shape)}")
+    _check_value_fits(v, shape)
     if from_tensor and v.dtype != x.dtype:
         _write_advanced(x, advanced, v, from_tensor)          # raises PyTorch's dtype error
     if 0 not in shape:
