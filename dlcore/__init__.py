@@ -1,9 +1,11 @@
 """dlcore: a compact, readable re-implementation of the part of PyTorch a first course uses.
 
 `import dlcore as torch` runs the course's PyTorch code: tensors over storages, dtypes, math,
-indexing, printing. Every op is defined once, in `dlcore/ops/`, as a function and a method.
+indexing, printing, autograd, save/load. Every op is defined once, in `dlcore/ops/`, as a
+function and a method, with its derivative beside it.
 """
 import builtins as _builtins
+import os as _os
 import warnings as _warnings
 
 __version__ = "0.1.0"
@@ -22,7 +24,7 @@ from .ops import linalg as _linalg
 from .ops.reduction import return_types  # noqa: F401
 from .ops import random  # noqa: F401  (dlcore.random.manual_seed, fork_rng, like torch.random)
 from . import autograd as _autograd
-from .autograd import inplace as _  # noqa: F401
+from .autograd import inplace as _inplace
 from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: F401
                        is_grad_enabled)
 autograd = _autograd
@@ -43,7 +45,7 @@ _linalg._install_operators(Tensor)
 for _name, _value in list(vars(Tensor).items()):
     if _name.startswith("__") and _value in _inplace_ops:
         setattr(Tensor, _name, _inplace_ops[_value])
-Tensor.__setitem__ = _autograd.inplace.inplace(Tensor.__setitem__, _indexing._index_put)
+Tensor.__setitem__ = _inplace.inplace(Tensor.__setitem__, _indexing._index_put)
 del _name, _value
 
 # NumPy warns on overflow, division by zero and invalid values; PyTorch silently returns
@@ -72,15 +74,23 @@ def numel(input):
     return input.numel()
 
 
-_num_threads = [1]
+_num_threads = [_os.cpu_count() or 1]
 
 
 def set_num_threads(n):
-    """Threads for intra-op parallelism. NumPy's BLAS decides its own; recorded for the API."""
-    if not isinstance(n, _builtins.int) or n <= 0:  # `int` here is dlcore.int (int32)
+    """Threads for intra-op parallelism: dlcore's ops run in NumPy, whose BLAS (matmul) owns
+    its threads. With threadpoolctl installed the BLAS pool is limited to `n`; without it the
+    number is recorded (get_num_threads reports it) and BLAS keeps its own setting."""
+    if not isinstance(n, _builtins.int) or isinstance(n, _builtins.bool) or n <= 0:
         raise RuntimeError(f"set_num_threads expects a positive integer, got {n!r}")
     _num_threads[0] = n
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(limits=n, user_api="blas")
 
 
 def get_num_threads():
+    """The number of threads set with set_num_threads (by default, the machine's CPU count)."""
     return _num_threads[0]
