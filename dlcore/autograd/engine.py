@@ -83,7 +83,11 @@ def _apply(node, grads):
     for x, g in zip(node.inputs, raw):
         if isinstance(x, Tensor):
             # (an input that doesn't require grad has no edge: its gradient is dropped unfitted)
-            out.append(None if next(edges)[0] is None or g is None else _fit(g, x))
+            if next(edges)[0] is None or g is None:
+                out.append(None)
+            else:
+                gd, xd = g._data, x._data
+                out.append(g if gd.shape == xd.shape and gd.dtype is xd.dtype else _fit(g, x))
         elif isinstance(x, (list, tuple)):
             if g is None:
                 g = [None] * len(x)

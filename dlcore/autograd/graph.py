@@ -265,13 +265,19 @@ def _record(node_class, positions, result, args, kwargs, view=False):
         raise RuntimeError("an op was marked differentiable but its backward was never declared")
     nargs = len(args)
     inputs = tuple([args[i] if i < nargs else kwargs.get(name) for i, name in positions])
+    edges = []
     for x in inputs:
         if x is result:
             return None        # the op returned its input unchanged (x.contiguous(), x.to(x.dtype))
-    edges = []
-    for x in inputs:
         if isinstance(x, Tensor):
-            edges.append(_edge(x))
+            fn = x.grad_fn      # (_edge, inlined: this runs for every input of every op)
+            if fn is not None:
+                m = x._meta
+                edges.append((fn, 0) if m is None else (fn, m.output_nr))
+            elif x.requires_grad:
+                edges.append((_accumulator(x), 0))
+            else:
+                edges.append(_NO_EDGE)
         elif isinstance(x, (list, tuple)):
             edges.extend([_edge(t) if isinstance(t, Tensor) else _NO_EDGE for t in x])
     node = _new(node_class)
