@@ -421,3 +421,15 @@ def test_view_write_shows_in_big_base(big):
     v[2, 5] = 7.0
     assert big[10 * 10000 + 5].item() == 7.0
     big[10 * 10000 + 5] = 0.0
+
+
+@pytest.mark.parametrize("start", [(2, 3, 4), (6, 4), (24,), (4, 6)])
+@pytest.mark.parametrize("shape", [(1, 24), (24, 1), (2, 1, 12), (1, 2, 3, 4), (2, 3, 1, 4),
+                                   (2, 3, 4, 1), (1, 1, 24), (4, 1, 6, 1), (-1, 1), (1, -1),
+                                   (2, 1, -1)])
+def test_contiguous_views_with_size_one_dims_have_torchs_strides(start, shape):
+    # the no-grad fast path of view() takes NumPy's reshape strides for these: they must be torch's
+    d = dlcore.arange(24.0).view(*start)
+    t = torch.arange(24.0).view(*start)
+    assert d.view(*shape).stride() == t.view(*shape).stride()
+    assert d.view(*shape).storage_offset() == 0

@@ -203,6 +203,10 @@ def view(self, *shape):
     """The same storage seen with another shape; -1 infers one size. Never copies: raises when
     the strides cannot express the new shape (then `reshape` copies). `view(dtype)` reads the
     same bytes as another dtype (PyTorch records no gradient through it)."""
+    if not self.requires_grad:
+        array = _contiguous_view(self._data, shape)
+        if array is not None:
+            return _view_at(self, array, self._offset)      # no graph to record: done
     if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
         if shape[0].itemsize != self._data.itemsize:
             raise RuntimeError("view(dtype) with a different element size is not supported")
@@ -210,18 +214,25 @@ def view(self, *shape):
     return _view_shape(self, *shape)
 
 
-@differentiable(inputs=("self",), view=True, name="ViewBackward0")
-def _view_shape(self, *shape):
-    x = self._data
+def _contiguous_view(x, shape):
+    """The common `t.view(a, -1)` of a contiguous array, or None for the general path. With no
+    size-1 dim in the input its strides are the row-major ones, and NumPy's reshape then gives
+    PyTorch's strides, size-1 dims of the result included (checked by tests/test_views.py)."""
     if shape and type(shape[0]) is int and x.flags.c_contiguous and 1 not in x.shape:
-        # the common `t.view(a, -1)` of a contiguous tensor: NumPy's reshape is a view whose
-        # strides are PyTorch's whenever no size-1 or empty dims are involved
         try:
             array = x.reshape(shape)
         except (TypeError, ValueError):
-            array = None      # the general path below gives PyTorch's error
-        if array is not None and 1 not in array.shape and array.size and min(shape) >= -1:
-            return _view_at(self, array, self._offset)
+            return None           # the general path gives PyTorch's error
+        if array.size and min(shape) >= -1:
+            return array
+    return None
+
+
+@differentiable(inputs=("self",), view=True, name="ViewBackward0")
+def _view_shape(self, *shape):
+    array = _contiguous_view(self._data, shape)
+    if array is not None:
+        return _view_at(self, array, self._offset)
     if not shape:
         raise TypeError("view() received an invalid combination of arguments - got (), but "
                         "expected one of:\n * (dlcore.dtype dtype)\n * (tuple of ints size)\n")
