@@ -423,6 +423,13 @@ def test_view_write_shows_in_big_base(big):
     big[10 * 10000 + 5] = 0.0
 
 
+def test_views_of_a_one_element_tensor_have_torchs_strides():
+    for make in (lambda m: m.ones(1), lambda m: m.arange(10.0)[::5][:1], lambda m: m.ones(1, 1)):
+        for shape in [(-1,), (1, 1), (1,), (1, -1, 1)]:
+            d, t = make(dlcore).view(*shape), make(torch).view(*shape)
+            assert (d.stride(), d.storage_offset()) == (t.stride(), t.storage_offset())
+
+
 @pytest.mark.parametrize("start", [(2, 3, 4), (6, 4), (24,), (4, 6)])
 @pytest.mark.parametrize("shape", [(1, 24), (24, 1), (2, 1, 12), (1, 2, 3, 4), (2, 3, 1, 4),
                                    (2, 3, 4, 1), (1, 1, 24), (4, 1, 6, 1), (-1, 1), (1, -1),

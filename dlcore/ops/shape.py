@@ -216,9 +216,11 @@ def view(self, *shape):
 
 def _contiguous_view(x, shape):
     """The common `t.view(a, -1)` of a contiguous array, or None for the general path. With no
-    size-1 dim in the input its strides are the row-major ones, and NumPy's reshape then gives
-    PyTorch's strides, size-1 dims of the result included (checked by tests/test_views.py)."""
-    if shape and type(shape[0]) is int and x.flags.c_contiguous and 1 not in x.shape:
+    size-1 dim in the input (or one element at stride 1) its strides are the row-major ones,
+    and NumPy's reshape then gives PyTorch's strides, size-1 dims of the result included
+    (checked by tests/test_views.py)."""
+    if shape and type(shape[0]) is int and x.flags.c_contiguous and (
+            1 not in x.shape or x.ndim == 1 and x.strides[0] == x.itemsize):
         try:
             array = x.reshape(shape)
         except (TypeError, ValueError):
