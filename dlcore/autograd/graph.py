@@ -240,6 +240,15 @@ def differentiable(inputs=("input",), saves=(), name=None, view=False):
     return wrap
 
 
+def recorded_as(name, forward, backward, inputs=("input",), saves=()):
+    """`forward` recorded as a node named `name` whose gradient is `backward`: for ops whose
+    PyTorch node depends on the call (prod with or without `dim`: ProdBackward0/1, ...), one
+    such private op per case, sharing forward and backward."""
+    recorded = differentiable(inputs=inputs, saves=saves, name=name)(forward)
+    recorded.backward(backward)
+    return recorded
+
+
 def _any_requires_grad(tensors):
     return any(isinstance(t, Tensor) and t.requires_grad for t in tensors)
 

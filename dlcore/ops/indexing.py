@@ -23,7 +23,7 @@ from .. import _dtype
 from .._dtype import result_type
 from .._tensor import Tensor, _view_at, _wrap, _wrap_dim
 from ..autograd.grad_mode import _state
-from ..autograd.graph import differentiable
+from ..autograd.graph import differentiable, recorded_as
 from ._common import _operand
 from ._registry import op
 from .shape import _alias, _contiguous_strides, _Layout, expand, reshape, select, unsqueeze
@@ -488,12 +488,9 @@ def _assigned_backward(ctx, grad):
 
 # PyTorch names the node by how the write happened: through a view of x (CopySlices), with index
 # tensors only (IndexPutBackward0), or to the whole tensor (FillBackward3 / CopyBackwards)
-_copy_slices = differentiable(inputs=("input", "value"), name="CopySlices")(_assigned)
-_put_indexed = differentiable(inputs=("input", "value"), name="IndexPutBackward0")(_assigned)
-_fill_all = differentiable(inputs=("input", "value"), name="FillBackward3")(_assigned)
-_copy_all = differentiable(inputs=("input", "value"), name="CopyBackwards")(_assigned)
-for _variant in (_copy_slices, _put_indexed, _fill_all, _copy_all):
-    _variant.backward(_assigned_backward)
+_copy_slices, _put_indexed, _fill_all, _copy_all = (
+    recorded_as(name, _assigned, _assigned_backward, inputs=("input", "value"))
+    for name in ("CopySlices", "IndexPutBackward0", "FillBackward3", "CopyBackwards"))
 
 
 def _write_path(t, index):
@@ -808,12 +805,12 @@ def _scatter_reduce_backward(ctx, grad):
 
 
 # PyTorch's node depends on the overload: a tensor src, a number, or a `reduce=` (no derivative)
-_scatter_tensor = differentiable(inputs=("input", "src"), name="ScatterBackward0")(_scattered)
-_scatter_number = differentiable(inputs=("input", "src"), name="ScatterBackward1")(_scattered)
-_scatter_reduced = differentiable(inputs=("input", "src"), name="NotImplemented")(_scattered)
-_scatter_tensor.backward(_scatter_backward)
-_scatter_number.backward(_scatter_backward)
-_scatter_reduced.backward(_scatter_reduce_backward)
+_scatter_tensor = recorded_as("ScatterBackward0", _scattered, _scatter_backward,
+                              inputs=("input", "src"))
+_scatter_number = recorded_as("ScatterBackward1", _scattered, _scatter_backward,
+                              inputs=("input", "src"))
+_scatter_reduced = recorded_as("NotImplemented", _scattered, _scatter_reduce_backward,
+                               inputs=("input", "src"))
 scatter.node_class = _scatter_tensor.node_class     # differentiable, for scatter_ (inplace.py)
 
 
@@ -948,12 +945,10 @@ def _index_fill_backward(ctx, grad):
     return index_fill(grad, dim, index, 0), grad_value
 
 
-_index_fill_number = differentiable(inputs=("input", "value"),
-                                    name="IndexFillBackward0")(_index_filled)
-_index_fill_tensor = differentiable(inputs=("input", "value"),
-                                    name="IndexFillBackward1")(_index_filled)
-_index_fill_number.backward(_index_fill_backward)
-_index_fill_tensor.backward(_index_fill_backward)
+_index_fill_number = recorded_as("IndexFillBackward0", _index_filled, _index_fill_backward,
+                                 inputs=("input", "value"))
+_index_fill_tensor = recorded_as("IndexFillBackward1", _index_filled, _index_fill_backward,
+                                 inputs=("input", "value"))
 index_fill.node_class = _index_fill_number.node_class     # differentiable, for index_fill_
 
 
@@ -1096,12 +1091,10 @@ def _masked_fill_backward(ctx, grad):
     return masked_fill(grad, mask, 0), grad_value
 
 
-_masked_fill_number = differentiable(inputs=("input", "value"),
-                                     name="MaskedFillBackward0")(_masked_filled)
-_masked_fill_tensor = differentiable(inputs=("input", "value"),
-                                     name="MaskedFillBackward1")(_masked_filled)
-_masked_fill_number.backward(_masked_fill_backward)
-_masked_fill_tensor.backward(_masked_fill_backward)
+_masked_fill_number = recorded_as("MaskedFillBackward0", _masked_filled, _masked_fill_backward,
+                                  inputs=("input", "value"))
+_masked_fill_tensor = recorded_as("MaskedFillBackward1", _masked_filled, _masked_fill_backward,
+                                  inputs=("input", "value"))
 masked_fill.node_class = _masked_fill_number.node_class    # differentiable, for masked_fill_
 
 

@@ -13,12 +13,12 @@ from .. import _dtype
 from .._dtype import result_type
 from ._common import Tensor, _broadcast_shape, _wrap
 from ._registry import op
-from ..autograd.graph import differentiable
+from ..autograd.graph import differentiable, recorded_as
 from ..autograd.grad_mode import _state as _grad_mode
 from .creation import eye, ones
 from .indexing import where
 from .pointwise import _cast, _finish, mul
-from .reduction import _differentiable_as, _needs_grad, sum as _sum
+from .reduction import _needs_grad, sum as _sum
 from .shape import expand
 
 # The C++ type names PyTorch's `mm` prints in its dtype error ("float != double").
@@ -210,7 +210,7 @@ _SMALL_PRODUCT_NODES = {(1, 1): "DotBackward0", (2, 1): "MvBackward0",
                         (1, 2): "SqueezeBackward4", (2, 2): "MmBackward0"}
 _matmul.__name__ = "matmul"     # (autograd's errors, such as its out= refusal, name the op)
 _RECORDED_MATMUL = {
-    name: _differentiable_as(name, _matmul, _product_backward, inputs=("input", "other"),
+    name: recorded_as(name, _matmul, _product_backward, inputs=("input", "other"),
                              saves=("input", "other"))
     for name in ("DotBackward0", "MvBackward0", "SqueezeBackward4", "MmBackward0",
                  "UnsafeViewBackward0", "CloneBackward0", "TransposeBackward0")}
@@ -351,7 +351,7 @@ def _inner_backward(ctx, grad):
 
 
 _inner.__name__ = "inner"       # (autograd's errors, such as its out= refusal, name the op)
-_inner_recorded = _differentiable_as("ViewBackward0", _inner, _inner_backward,
+_inner_recorded = recorded_as("ViewBackward0", _inner, _inner_backward,
                                      inputs=("input", "other"), saves=("input", "other"))
 
 
@@ -653,7 +653,7 @@ def _einsum_backward(ctx, grad):
 
 
 _RECORDED_EINSUM = {
-    name: _differentiable_as(name, _einsum, _einsum_backward, inputs=("operands",),
+    name: recorded_as(name, _einsum, _einsum_backward, inputs=("operands",),
                              saves=("operands",))
     for name in ("SumBackward1", "PermuteBackward0", "ViewBackward0", "MulBackward0")}
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import _dtype
 from ._common import Tensor, _check_tensor, _dims, _np_dtype, _wrap, _wrap_dim
-from ..autograd.graph import differentiable
+from ..autograd.graph import differentiable, recorded_as
 from ._registry import op
 from .pointwise import _finish, maximum, minimum, true_divide
 
@@ -116,15 +116,6 @@ def _expand_reduced(grad, x, axes, keepdim):
     return grad.expand(shape)
 
 
-def _differentiable_as(name, forward, backward, inputs=("input",), saves=()):
-    """`forward` recorded as a node named `name` whose gradient is `backward`: for ops whose
-    PyTorch node depends on the call (prod with or without `dim`: ProdBackward0/1, ...), one
-    such private op per case."""
-    recorded = differentiable(inputs=inputs, saves=saves, name=name)(forward)
-    recorded.backward(backward)
-    return recorded
-
-
 def _needs_grad(ctx, i):
     """Whether the node's i-th input takes a gradient (so backward can skip the others)."""
     return ctx.next_functions[i][0] is not None
@@ -185,9 +176,9 @@ def _sum_to_backward(ctx, grad):
     return grad.expand(ctx.inputs[0]._data.shape)
 
 
-_sum_to_scalar = _differentiable_as("SumBackward0", _sum_to, _sum_to_backward)
-_sum_to_same_dims = _differentiable_as("SumBackward1", _sum_to, _sum_to_backward)
-_sum_to_fewer_dims = _differentiable_as("ViewBackward0", _sum_to, _sum_to_backward)
+_sum_to_scalar = recorded_as("SumBackward0", _sum_to, _sum_to_backward)
+_sum_to_same_dims = recorded_as("SumBackward1", _sum_to, _sum_to_backward)
+_sum_to_fewer_dims = recorded_as("ViewBackward0", _sum_to, _sum_to_backward)
 
 
 def _one_dim(dim, ndim, fname, position=" (position 1)"):
@@ -297,8 +288,8 @@ def _sum_backward(ctx, grad):
 
 
 _sum.__name__ = "sum"           # (autograd's errors, such as its out= refusal, name the op)
-_sum_all = _differentiable_as("SumBackward0", _sum, _sum_backward)
-_sum_over = _differentiable_as("SumBackward1", _sum, _sum_backward)
+_sum_all = recorded_as("SumBackward0", _sum, _sum_backward)
+_sum_over = recorded_as("SumBackward1", _sum, _sum_backward)
 
 
 @op
@@ -358,8 +349,8 @@ def _mean_node_backward(ctx, grad):
 
 
 _mean.__name__ = "mean"
-_mean_all = _differentiable_as("MeanBackward0", _mean, _mean_node_backward)
-_mean_over = _differentiable_as("MeanBackward1", _mean, _mean_node_backward)
+_mean_all = recorded_as("MeanBackward0", _mean, _mean_node_backward)
+_mean_over = recorded_as("MeanBackward1", _mean, _mean_node_backward)
 
 
 @op
@@ -550,8 +541,8 @@ def _products_of_others(x, d):
     return before * after
 
 
-_prod_all = _differentiable_as("ProdBackward0", _prod, _prod_backward, saves=("input", "result"))
-_prod_along = _differentiable_as("ProdBackward1", _prod, _prod_backward,
+_prod_all = recorded_as("ProdBackward0", _prod, _prod_backward, saves=("input", "result"))
+_prod_along = recorded_as("ProdBackward1", _prod, _prod_backward,
                                  saves=("input", "result"))
 
 
@@ -615,13 +606,13 @@ def _extreme_along_backward(ctx, grads):
     return _scatter_back(grads[0], x, d, ctx.result[1], ctx.args[2])
 
 
-_max_all = _differentiable_as("MaxBackward1", _of_every_element("max"),
+_max_all = recorded_as("MaxBackward1", _of_every_element("max"),
                               _evenly_distribute_backward, saves=("input", "result"))
-_min_all = _differentiable_as("MinBackward1", _of_every_element("min"),
+_min_all = recorded_as("MinBackward1", _of_every_element("min"),
                               _evenly_distribute_backward, saves=("input", "result"))
-_max_along = _differentiable_as("MaxBackward0", _extreme_along, _extreme_along_backward,
+_max_along = recorded_as("MaxBackward0", _extreme_along, _extreme_along_backward,
                                 saves=("result",))
-_min_along = _differentiable_as("MinBackward0", _extreme_along, _extreme_along_backward,
+_min_along = recorded_as("MinBackward0", _extreme_along, _extreme_along_backward,
                                 saves=("result",))
 
 
@@ -871,9 +862,9 @@ def _nuclear_norm_backward(ctx, grad):
 
 
 _norm.__name__ = "norm"         # (autograd's errors, such as its out= refusal, name the op)
-_p_norm = _differentiable_as("LinalgVectorNormBackward0", _norm, _vector_norm_backward,
+_p_norm = recorded_as("LinalgVectorNormBackward0", _norm, _vector_norm_backward,
                              saves=("input", "result"))
-_nuclear_norm = _differentiable_as("SumBackward1", _norm, _nuclear_norm_backward,
+_nuclear_norm = recorded_as("SumBackward1", _norm, _nuclear_norm_backward,
                                    saves=("input",))
 
 
@@ -1186,9 +1177,9 @@ def _median_dim(input, dim, keepdim):
     return _MedianResult((_result(values), _result(indices)))
 
 
-_median_all = _differentiable_as("MedianBackward0", _median, _evenly_distribute_backward,
+_median_all = recorded_as("MedianBackward0", _median, _evenly_distribute_backward,
                                  saves=("input", "result"))
-_median_along_dim = _differentiable_as("MedianBackward1", _median_dim, _extreme_along_backward,
+_median_along_dim = recorded_as("MedianBackward1", _median_dim, _extreme_along_backward,
                                        saves=("result",))
 
 
