@@ -257,15 +257,24 @@ class _NotGiven:
 _NO_DIM = _NotGiven()
 
 
+def _plain_small_float(input, keepdim, dtype, out):
+    """The array of a small float tensor reduced whole with no options and no graph to record
+    (sum and mean then take one float64 NumPy reduction), else None."""
+    if type(input) is Tensor and not input.requires_grad and not keepdim and dtype is None \
+            and out is None:
+        x = input._data
+        if x.dtype.kind == "f" and x.size < _SMALL:
+            return x
+    return None
+
+
 @op
 def sum(input, dim=_NO_DIM, keepdim=False, *, dtype=None, out=None):
     """Sum over `dim` (an int, a tuple, or every dim). Integers and bools sum to int64."""
     if dim is _NO_DIM:
-        if type(input) is Tensor and not input.requires_grad and not keepdim and dtype is None \
-                and out is None:
-            x = input._data
-            if x.dtype.kind == "f" and x.size < _SMALL:    # a small float sum: the fast path
-                return _wrap(np.add.reduce(x, None, np.float64, out=...).astype(x.dtype))
+        x = _plain_small_float(input, keepdim, dtype, out)
+        if x is not None:                   # a small float sum: the fast path
+            return _wrap(np.add.reduce(x, None, np.float64, out=...).astype(x.dtype))
         return _sum_all(input, None, keepdim, dtype=dtype, out=out)
     return _sum_over(input, dim, keepdim, dtype=dtype, out=out)
 
@@ -314,12 +323,10 @@ def _(ctx, grad):
 def mean(input, dim=_NO_DIM, keepdim=False, *, dtype=None, out=None):
     """Arithmetic mean over `dim`; needs a floating input or `dtype=`. Empty input gives nan."""
     if dim is _NO_DIM:
-        if type(input) is Tensor and not input.requires_grad and not keepdim and dtype is None \
-                and out is None:
-            x = input._data
-            if x.dtype.kind == "f" and 0 < x.size < _SMALL:   # a small float mean: fast path
-                total = np.add.reduce(x, None, np.float64, out=...)
-                return _wrap(np.true_divide(total, x.size, out=total).astype(x.dtype))
+        x = _plain_small_float(input, keepdim, dtype, out)
+        if x is not None and x.size:        # a small float mean (a loss): the fast path
+            total = np.add.reduce(x, None, np.float64, out=...)
+            return _wrap(np.true_divide(total, x.size, out=total).astype(x.dtype))
         return _mean_all(input, None, keepdim, dtype=dtype, out=out)
     return _mean_over(input, dim, keepdim, dtype=dtype, out=out)
 
