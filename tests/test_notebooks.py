@@ -83,9 +83,11 @@ def _python_source(cell):
 
 def test_the_course_has_its_notebooks():
     names = {_relative(path) for path in NOTEBOOKS}
-    for expected in ("chapters/ch01_introduction.ipynb", "chapters/ch02_tensors.ipynb",
-                     "exercises/ch01_exercises.ipynb", "exercises/ch02_exercises.ipynb"):
-        assert expected in names
+    chapter_3 = [f"chapters/ch03_{part}.ipynb" for part in
+                 ("1_tabular", "2_time_series", "3_text", "4_images", "5_volumetric")]
+    expected = ["chapters/ch01_introduction.ipynb", "chapters/ch02_tensors.ipynb", *chapter_3]
+    expected += [f"exercises/ch0{n}_exercises.ipynb" for n in (1, 2, 3)]
+    assert not set(expected) - names
 
 
 def test_valid_nbformat_4(notebook):
