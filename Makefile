@@ -13,7 +13,7 @@ TORCH  := torch==2.13.0
 # --dist loadfile keeps a notebook's cells on one worker. `make test PYTEST_ARGS=` runs serially.
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: course install test notebooks bench clean
+.PHONY: course install test test-device notebooks bench clean
 
 course: install
 	@if [ "$$CI" = "true" ]; then \
@@ -32,6 +32,13 @@ $(VENV)/.installed: pyproject.toml
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-device
+
+# The device tests again on dlcore's NumPy stand-in for a GPU (DLCORE_FAKE_CUDA=1): placement,
+# moves, mixing errors, printing, Module.to and optimizer state, without a GPU (a few seconds).
+test-device: install
+	DLCORE_FAKE_CUDA=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_device.py \
+		tests/test_device_ops.py tests/test_nn_module.py tests/test_optim.py -k "cuda or device or gpu"
 
 # Re-execute every notebook in chapters/ and exercises/ in a fresh kernel and store its outputs:
 # run it after changing dlcore or a notebook (`make test` compares with what is stored).

@@ -53,9 +53,20 @@ del _name, _value
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"dlcore(\.|$)")
 
 # save/load (safe by default) and zero-copy exchange; torch and h5py load only when used
-from . import serialization, utils  # noqa: E402
+from . import serialization, utils, cuda  # noqa: E402  (dlcore.cuda never imports CuPy itself)
 from .serialization import save, load  # noqa: E402, F401
 from .utils.dlpack import from_dlpack  # noqa: E402, F401
+from . import nn  # noqa: E402  (`torch.nn.Linear` after `import dlcore as torch`, as in PyTorch)
+from . import optim  # noqa: E402  (`torch.optim.SGD` likewise)
+from . import testing  # noqa: E402  (`torch.testing.assert_close`, plus the exercises' checks)
+
+
+def __getattr__(name):
+    # dlcore.viz (pictures of storages and graphs) needs matplotlib: imported on first use only
+    if name == "viz":
+        import importlib
+        return importlib.import_module(".viz", __name__)
+    raise AttributeError(f"module 'dlcore' has no attribute '{name}'")
 
 
 def is_tensor(obj):

@@ -1,4 +1,7 @@
-"""device('cpu'): where a tensor's storage lives; each device owns its backend."""
+"""device('cpu'), device('cuda:0'): where a tensor's storage lives; each device owns its backend
+(NumPy for the CPU, CuPy for CUDA: see `backend/`)."""
+import os
+
 from .backend import cpu as _cpu_backend
 
 __all__ = ["device"]
@@ -53,21 +56,55 @@ class device:
 
 
 CPU = device("cpu")
+CUDA0 = device("cuda", 0)
+_CUDA_DEVICES = {0: CUDA0}
+_cuda = []      # the CUDA backend module once chosen: CuPy's, or the test-only stand-in
+
+
+def _cuda_backend():
+    """The backend of CUDA devices, or RuntimeError saying that there is no GPU and what to do.
+
+    DLCORE_FAKE_CUDA=1 in the environment picks the NumPy stand-in (for tests, never by default)."""
+    if not _cuda:
+        if os.environ.get("DLCORE_FAKE_CUDA", "0") not in ("", "0"):
+            from .backend import fake_cuda as backend
+        else:
+            from .backend import cuda as backend
+            if not backend.is_available():
+                raise RuntimeError(backend.unavailable_message())
+        _cuda.append(backend)
+    return _cuda[0]
+
+
+def _cuda_device(index):
+    d = _CUDA_DEVICES.get(index)
+    if d is None:
+        d = _CUDA_DEVICES[index] = device("cuda", index)
+    return d
 
 
 def _as_device(d):
-    """A device from whatever the user passed (None means CPU)."""
+    """A device from whatever the user passed (None means CPU; 'cuda' means the current GPU),
+    checked to exist."""
     if d is None or d is CPU:
         return CPU
     if isinstance(d, int) and not isinstance(d, bool):
         d = device("cuda", d)
     d = device(d)
-    if d.type != "cpu":
-        raise RuntimeError(
-            f"device '{d}' is not available: this build of dlcore runs on the CPU only. "
-            "Use device='cpu' (the default).")
-    return CPU
+    if d.type == "cpu":
+        return CPU
+    backend = _cuda_backend()
+    index = backend.current_device() if d.index is None else d.index
+    count = backend.device_count()
+    if index >= count:
+        raise RuntimeError(f"CUDA error: invalid device ordinal\nDevice index {index} is out of "
+                           f"range: this machine has {count} CUDA device{'s' * (count != 1)} "
+                           f"(cuda:0{f' to cuda:{count - 1}' if count > 1 else ''}).")
+    return _cuda_device(index)
 
 
 def backend_of(d):
-    return _cpu_backend
+    """The backend module of a device (NumPy's for the CPU)."""
+    if d.type == "cpu":
+        return _cpu_backend
+    return _cuda_backend()

@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from ._device import _as_device
+from ._device import CPU, _as_device, backend_of
 from ._tensor import Tensor, _wrap
 
 __all__ = ["Generator"]
@@ -53,8 +53,13 @@ class Generator:
     __slots__ = ("_engine", "_seed", "_fresh", "_next_double_normal", "_next_float_normal",
                  "__weakref__")
 
+    def __new__(cls, device="cpu"):
+        d = _as_device(device)
+        if d is not CPU and cls is Generator:
+            return CudaGenerator(d)           # (raises the "no GPU" error where there is none)
+        return object.__new__(cls)
+
     def __init__(self, device="cpu"):
-        _as_device(device)
         self._engine = np.random.MT19937(0)
         self._set_seed(_DEFAULT_SEED)
 
@@ -168,16 +173,85 @@ def _rebuild(state_bytes):
     return Generator().set_state(_wrap(np.frombuffer(state_bytes, np.uint8).copy()))
 
 
+class CudaGenerator(Generator):
+    """A GPU's generator (`dlcore.Generator(device='cuda')`): the backend's own random source
+    (CuPy's on a GPU), seeded by `manual_seed`. Its streams are not PyTorch's CUDA ones.
+
+    Samplers that have no GPU version draw raw 32-bit words from it (`_random`), so every op
+    works on every device; `uniform_`/`normal_` and friends draw on the device directly."""
+
+    __slots__ = ("_source", "_device")
+
+    def __init__(self, device="cuda"):
+        self._device = _as_device(device)
+        self._source = backend_of(self._device).RandomSource(self._device.index)
+        self._next_double_normal = self._next_float_normal = None
+        self._set_seed(_nondeterministic_seed() if _last_seed is None else _last_seed)
+
+    def _set_seed(self, seed):
+        self._seed = seed
+        self._source.seed(seed)
+        self._fresh = True
+        self._next_double_normal = None
+        self._next_float_normal = None
+
+    @property
+    def device(self):
+        return self._device
+
+    def _random(self, n):
+        self._fresh = False
+        return self._source.words(n)
+
+    def get_state(self):
+        raise RuntimeError("dlcore cannot save the state of a CUDA generator: seed it again with "
+                           "manual_seed to repeat its numbers")
+
+    def set_state(self, new_state):
+        self.get_state()
+
+    def clone_state(self):
+        self.get_state()
+
+    def __reduce__(self):
+        self.get_state()
+
+
 # The generator every sampling op uses unless given `generator=`; seeded from the OS like PyTorch's.
 default_generator = Generator()
 default_generator._set_seed(_nondeterministic_seed())
+_cuda_generators = {}      # GPU index -> its default generator, made when first used
+_last_seed = None          # the last dlcore.manual_seed: GPU generators made later start there
 
 
-def _resolve(generator):
-    """The Generator to draw from: the one passed, or the default one."""
+def cuda_generator(index):
+    """The default generator of GPU `index`."""
+    g = _cuda_generators.get(index)
+    if g is None:
+        g = _cuda_generators[index] = CudaGenerator(f"cuda:{index}")
+    return g
+
+
+def manual_seed_all(seed):
+    """Seed the CPU's default generator and every GPU's (those made later too), as
+    `torch.manual_seed` does."""
+    global _last_seed
+    _last_seed = seed
+    for g in _cuda_generators.values():
+        g.manual_seed(seed)
+    return default_generator.manual_seed(seed)
+
+
+def _resolve(generator, where=None):
+    """The Generator to draw from: the one passed, or the default one of the device of `where`
+    (a tensor, or a device; the CPU if None)."""
     if generator is None:
-        return default_generator
-    if type(generator) is not Generator:
+        if where is None:
+            return default_generator
+        d = where if not hasattr(where, "_data") else (
+            CPU if type(where._data) is np.ndarray else where.device)
+        return default_generator if d is CPU else cuda_generator(d.index)
+    if not isinstance(generator, Generator):
         raise TypeError(f"argument 'generator' must be dlcore.Generator, not "
                         f"{type(generator).__name__}")
     return generator

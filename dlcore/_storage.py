@@ -3,6 +3,7 @@ import numpy as np
 
 from . import _dtype
 from ._device import CPU as _CPU
+from .backend import backend_of_array, cpu as _cpu_backend
 
 __all__ = ["Storage"]
 
@@ -22,7 +23,7 @@ class Storage:
             raise ValueError("a Storage holds a flat, 1-D array")
         self._array = array
         self.dtype = _dtype.from_numpy_dtype(array.dtype)
-        self.device = _CPU if device is None else device
+        self.device = backend_of_array(array).device_of(array) if device is None else device
         self._ptr = None
         self._version = 0
 
@@ -44,7 +45,11 @@ class Storage:
     def _address(self):
         """Address of element 0 (cached: tensors' offsets are measured from it)."""
         if self._ptr is None:
-            self._ptr = self._array.__array_interface__["data"][0]
+            array = self._array
+            if type(array) is np.ndarray:
+                self._ptr = array.__array_interface__["data"][0]
+            else:
+                self._ptr = backend_of_array(array).address(array)
         return self._ptr
 
     def _check_index(self, i):
@@ -82,7 +87,8 @@ class Storage:
         return self
 
     def type(self):
-        return f"dlcore.{self.dtype._typed_name}Storage"
+        where = "" if self.device.type == "cpu" else self.device.type + "."
+        return f"dlcore.{where}{self.dtype._typed_name}Storage"
 
     @property
     def is_cuda(self):
@@ -102,17 +108,21 @@ class Storage:
 
 def _storage_for(array):
     """A new Storage over the memory of `array` (strides >= 0), starting at its first element."""
+    backend = _cpu_backend if type(array) is np.ndarray else backend_of_array(array)
     if array.flags.c_contiguous:
         flat = array.reshape(-1)
     else:
         itemsize = array.itemsize
         span = 0 if array.size == 0 else 1 + sum((n - 1) * s for n, s in zip(array.shape, array.strides)) // itemsize
-        flat = np.lib.stride_tricks.as_strided(array, (span,), (itemsize,))
+        if backend is _cpu_backend:
+            flat = np.lib.stride_tricks.as_strided(array, (span,), (itemsize,))
+        else:
+            flat = backend.as_strided(array, (span,), (itemsize,), 0)
     # the hot path of every first view: skip __init__'s checks, the array is known to be fine
     storage = object.__new__(Storage)
     storage._array = flat
     storage.dtype = _dtype._FROM_NUMPY[flat.dtype]
-    storage.device = _CPU
+    storage.device = _CPU if backend is _cpu_backend else backend.device_of(flat)
     storage._ptr = None
     storage._version = 0
     return storage

@@ -1,13 +1,15 @@
-"""Tensor: a window (size, stride, offset) on a Storage, kept as one NumPy view built once.
+"""Tensor: a window (size, stride, offset) on a Storage, kept as one array view built once.
 
-A tensor holds `_data`, a NumPy array that views its storage's memory with the tensor's own
-shape and strides. Size, stride and offset are read from it, never stored twice. Every op
-turns `_data` into a new array with one vectorised NumPy call and wraps the result.
+A tensor holds `_data`, a NumPy array (on the CPU) or CuPy array (on a GPU) that views its
+storage's memory with the tensor's own shape and strides. Size, stride, offset and even the
+device are read from it, never stored twice. Every op turns `_data` into a new array with one
+vectorised call and wraps the result.
 """
 import numpy as np
 
 from . import _dtype
-from ._device import CPU, _as_device
+from ._device import CPU, _as_device, backend_of
+from .backend import backend_of_array
 from ._size import Size, _fast_size
 from ._storage import Storage, _storage_for
 
@@ -41,11 +43,16 @@ class Tensor(metaclass=_TensorMeta):
 
     @property
     def device(self):
-        return CPU
+        data = self._data
+        return CPU if type(data) is _ndarray else backend_of_array(data).device_of(data)
 
     @property
     def is_cuda(self):
-        return False
+        return type(self._data) is not _ndarray and self.device.type == "cuda"
+
+    @property
+    def is_cpu(self):
+        return not self.is_cuda
 
     @property
     def shape(self):
@@ -134,7 +141,9 @@ class Tensor(metaclass=_TensorMeta):
         return self.dtype.is_signed
 
     def get_device(self):
-        return -1
+        """The GPU's index for a CUDA tensor, -1 for a CPU one."""
+        d = self.device
+        return -1 if d.type == "cpu" else d.index
 
     # -- autograd -------------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -221,9 +230,13 @@ class Tensor(metaclass=_TensorMeta):
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
+        if type(self._data) is not _ndarray:
+            _check_on_host(self, "numpy")
         return self._data.view()
 
     def __array__(self, dtype=None, copy=None):
+        if type(self._data) is not _ndarray:
+            _check_on_host(self, "numpy")
         if copy is False and dtype is not None and np.dtype(dtype) != self._data.dtype:
             raise ValueError("converting this tensor to that dtype needs a copy")
         a = self._data.view() if not copy else self._data.copy()
@@ -241,6 +254,18 @@ class Tensor(metaclass=_TensorMeta):
         return self._data.__dlpack_device__()
 
     # -- dtype and device conversions -------------------------------------------------------------
+    def _moved(self, device, dtype, copy):
+        """This tensor on `device` (a checked device) in `dtype` (or self if both match)."""
+        if device is None or device == self.device:
+            return self._cast(dtype, copy)
+        if self.requires_grad and (dtype or self.dtype).is_floating_point:
+            from .ops.shape import _to_copy      # a differentiable copy (ToCopyBackward0)
+            return _to_copy(self, dtype or self.dtype, device)
+        array = _move_array(self._data, device)
+        if dtype is not None and dtype.np != array.dtype:
+            array = array.astype(dtype.np)
+        return _wrap(array)
+
     def to(self, *args, **kwargs):
         """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other)`, with `dtype=`/`device=`/`copy=`."""
         dtype = kwargs.pop("dtype", None)
@@ -264,28 +289,34 @@ class Tensor(metaclass=_TensorMeta):
             else:
                 raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
         if device is not None:
-            _as_device(device)
-        dtype = _dtype.as_dtype(dtype, "to")
+            device = _as_device(device)
+        return self._moved(device, _dtype.as_dtype(dtype, "to"), copy)
+
+    def _cast(self, dtype, copy=False):
+        """This tensor in `dtype` on its own device (self if it is that dtype already)."""
         if dtype is None or dtype.np == self._data.dtype:
             if not copy:
                 return self
             dtype = self.dtype
         if self.requires_grad and dtype.np.kind == "f":
             from .ops.shape import _to_copy      # a differentiable copy (ToCopyBackward0)
-            return _to_copy(self, dtype)
+            return _to_copy(self, dtype, None)
         return _wrap(self._data.astype(dtype.np))
 
     def type(self, dtype=None, non_blocking=False):
         """With no argument, the typed name ('dlcore.FloatTensor'); otherwise a conversion."""
         if dtype is None:
-            return f"dlcore.{self.dtype._typed_name}Tensor"
+            where = "" if type(self._data) is _ndarray else self.device.type + "."
+            return f"dlcore.{where}{self.dtype._typed_name}Tensor"
         if isinstance(dtype, str):
             name = dtype.rsplit(".", 1)[-1]
             if not name.endswith("Tensor") or name[:-6] not in _dtype._BY_TYPED_NAME:
                 raise ValueError(f"invalid type: '{dtype}'")
+            on_cuda = dtype.rsplit(".", 2)[-2:-1] == ["cuda"]
             dtype = _dtype._BY_TYPED_NAME[name[:-6]]
+            return self.to("cuda" if on_cuda else "cpu", dtype)
         elif isinstance(dtype, _TypedTensorClass):
-            dtype = dtype._dtype
+            return self.to(dtype._device or "cpu", dtype._dtype)     # its device too
         if not isinstance(dtype, _dtype.dtype):
             raise TypeError(f"type() expects a dtype or a type name, got {dtype!r}")
         return self.to(dtype)
@@ -293,11 +324,20 @@ class Tensor(metaclass=_TensorMeta):
     def type_as(self, other):
         return self.to(other.dtype)
 
-    def cpu(self):
-        return self
+    def cpu(self, memory_format=None):
+        """This tensor in CPU memory (self if it is there already)."""
+        return self if type(self._data) is _ndarray else self._moved(CPU, None, False)
 
-    def cuda(self, device=None, non_blocking=False):
-        _as_device("cuda" if device is None else device)
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """This tensor on a GPU: the current one, or `device` (an index, 'cuda:N', a device)."""
+        if device is None:
+            device = "cuda"
+        elif isinstance(device, int) and not isinstance(device, bool):
+            device = f"cuda:{device}"
+        device = _as_device(device)
+        if device.type != "cuda":
+            raise ValueError(f"Invalid device, must be cuda device, got {device}")
+        return self._moved(device, None, False)
 
     def float(self):
         return self.to(_dtype.float32)
@@ -339,7 +379,9 @@ class Tensor(metaclass=_TensorMeta):
         return object.__format__(self, spec)
 
     def __reduce_ex__(self, proto):
-        return (_rebuild, (self._data.copy(),))
+        if type(self._data) is _ndarray:
+            return (_rebuild, (self._data.copy(),))
+        return (_rebuild, (backend_of_array(self._data).to_numpy(self._data), str(self.device)))
 
     def __hash__(self):
         return id(self)
@@ -351,8 +393,27 @@ class Tensor(metaclass=_TensorMeta):
 Tensor.__module__ = "dlcore"       # prints as <class 'dlcore.Tensor'>, as torch.Tensor does
 
 
-def _rebuild(array):
-    return _wrap(array)
+def _rebuild(array, device=None):
+    return _wrap(array if device is None else _move_array(array, _as_device(device)))
+
+
+_ndarray = np.ndarray
+
+
+def _move_array(array, device):
+    """A copy of `array` on `device` (one of the same backend, or a trip through the host)."""
+    source, target = backend_of_array(array), backend_of(device)
+    if source is target:
+        return target.to_device(array, device.index)
+    return target.from_numpy(source.to_numpy(array), device.index)
+
+
+def _check_on_host(tensor, what):
+    """PyTorch's TypeError for asking NumPy (or Python's buffer) for a GPU tensor's memory."""
+    d = tensor.device
+    if d.type != "cpu":
+        raise TypeError(f"can't convert {d} device type tensor to {what}. Use Tensor.cpu() to "
+                        "copy the tensor to host memory first.")
 
 
 # -- construction helpers used by every op (no argument parsing on the hot path) -------------------
@@ -371,8 +432,11 @@ def _contiguous_strides(shape):
 def _empty_with_torch_strides(array):
     # NumPy gives empty arrays all-zero strides; PyTorch gives them row-major ones
     item = array.itemsize
-    return np.ndarray(array.shape, array.dtype, np.empty(0, array.dtype), 0,
-                      tuple(s * item for s in _contiguous_strides(array.shape)))
+    strides = tuple(s * item for s in _contiguous_strides(array.shape))
+    if type(array) is _ndarray:
+        return np.ndarray(array.shape, array.dtype, np.empty(0, array.dtype), 0, strides)
+    backend = backend_of_array(array)
+    return backend.as_strided(backend.xp.empty(0, array.dtype), array.shape, strides, 0)
 
 
 def _wrap(array, storage=None):
@@ -419,7 +483,11 @@ def _as_strided_view(base, shape, strides, offset):
     # an empty view may start past the storage's end (x[4:, 5:] of a 4x6); its memory is never
     # read, and its offset is recorded below, so NumPy's array may start at the end instead
     start = offset if offset <= flat.shape[0] else flat.shape[0]
-    array = np.ndarray(shape, flat.dtype, flat, start * item, [s * item for s in strides])
+    if type(flat) is _ndarray:
+        array = np.ndarray(shape, flat.dtype, flat, start * item, [s * item for s in strides])
+    else:
+        array = backend_of_array(flat).as_strided(flat, shape, [s * item for s in strides],
+                                                  start * item)
     t = _new(Tensor)
     t._data = array
     t._storage = storage
@@ -432,7 +500,9 @@ def _as_strided_view(base, shape, strides, offset):
 
 
 def _address(array):
-    return array.__array_interface__["data"][0]
+    if type(array) is _ndarray:
+        return array.__array_interface__["data"][0]
+    return backend_of_array(array).address(array)
 
 
 def _dense(array):
@@ -455,23 +525,28 @@ def _wrap_dim(dim, ndim):
 class _TypedTensorClass:
     """`dlcore.FloatTensor([1, 2])` makes a float32 tensor; `isinstance(t, FloatTensor)` tests dtype."""
 
-    def __init__(self, dtype):
+    def __init__(self, dtype, device=None):
         self._dtype = dtype
+        self._device = device           # None: the CPU class (dlcore.FloatTensor); "cuda"
         self.__name__ = self.__qualname__ = f"{dtype._typed_name}Tensor"
 
     def __call__(self, *args, device=None):
-        return _legacy_new(self._dtype, args, device)
+        return _legacy_new(self._dtype, args, self._device if device is None else device)
 
     def __instancecheck__(self, obj):
-        return isinstance(obj, Tensor) and obj._data.dtype == self._dtype.np
+        return isinstance(obj, Tensor) and obj._data.dtype == self._dtype.np and (
+            (type(obj._data) is _ndarray) == (self._device is None))
 
     def __repr__(self):
-        return f"<class 'dlcore.{self.__name__}'>"
+        where = "" if self._device is None else self._device + "."
+        return f"<class 'dlcore.{where}{self.__name__}'>"
 
 
 def _legacy_new(dtype, args, device):
     """The old-style constructors: `Tensor()`, `Tensor(2, 3)`, `Tensor(Size)`, `Tensor([1, 2])`."""
-    _as_device(device)
+    device = _as_device(device)
+    if device is not CPU:
+        return _legacy_new(dtype, args, None).to(device)
     if not args:
         return _wrap(np.empty((0,), dtype.np))
     if len(args) == 1 and isinstance(args[0], Tensor):

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from . import _dtype
+from .backend import array_module, backend_of_array
 
 __all__ = ["set_printoptions", "get_printoptions", "printoptions"]
 
@@ -164,6 +165,9 @@ def _summarized_data(array):
     if array.ndim == 0:
         return array
     index = [np.r_[0:edge, n - edge:n] if n > 2 * edge else np.arange(n) for n in array.shape]
+    if type(array) is not np.ndarray:          # on a GPU: gather there, copy only the edges
+        xp = array_module(array)
+        return array[xp.ix_(*[xp.asarray(i) for i in index])]
     return array[np.ix_(*index)]
 
 
@@ -213,6 +217,8 @@ def _tensor_str(self, indent):
     if summarize and not PRINT_OPTS.edgeitems and array.ndim:
         return "[...]"                       # nothing at the edges: every dimension elided
     shown = _summarized_data(array) if summarize else array
+    if type(shown) is not np.ndarray:
+        shown = backend_of_array(shown).to_numpy(shown)     # printing reads host memory
     return _nested_str(shown.tolist(), array.shape, indent, summarize, _Formatter(shown))
 
 

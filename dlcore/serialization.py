@@ -80,7 +80,7 @@ from . import _dtype
 from ._device import CPU, _as_device, device
 from ._size import Size
 from ._storage import Storage
-from ._tensor import Tensor, _as_strided_view, _wrap
+from ._tensor import Tensor, _as_strided_view, _move_array, _wrap
 
 __all__ = ["save", "load", "UnsafeFileError", "CorruptFileError", "add_safe_globals",
            "clear_safe_globals", "get_safe_globals", "safe_globals", "DEFAULT_PROTOCOL",
@@ -618,14 +618,15 @@ def _place(storage, location, map_location):
 
 def _restore_location(storage, location):
     target = device(location)
-    if target.type != "cpu":
-        try:
-            _as_device(target)
-        except RuntimeError as error:
-            raise RuntimeError(
-                f"Attempting to deserialize object on a {target.type.upper()} device but "
-                f"dlcore.{target.type}.is_available() is False. If you are running on a CPU-only "
-                "machine, please use dlcore.load with map_location=dlcore.device('cpu') to map "
-                "your storages to the CPU.") from error
-    storage.device = CPU          # a GPU backend would move the storage to `target` here
-    return storage
+    if target.type == "cpu":
+        storage.device = CPU
+        return storage
+    try:
+        target = _as_device(target)
+    except RuntimeError as error:
+        raise RuntimeError(
+            f"Attempting to deserialize object on a {target.type.upper()} device but "
+            f"dlcore.{target.type}.is_available() is False. If you are running on a CPU-only "
+            "machine, please use dlcore.load with map_location=dlcore.device('cpu') to map "
+            "your storages to the CPU.") from error
+    return Storage(_move_array(storage._array, target), target)

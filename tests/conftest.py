@@ -33,7 +33,28 @@ def _cuda_works():
 
 def pytest_collection_modifyitems(config, items):
     gpu_items = [item for item in items if item.get_closest_marker("gpu")]
-    if gpu_items and not _cuda_works():
-        skip = pytest.mark.skip(reason="needs a CUDA device (CuPy found none)")
+    if gpu_items and not (_cuda_works() or _stand_in_on()):
+        skip = pytest.mark.skip(reason="needs a CUDA device (CuPy found none; DLCORE_FAKE_CUDA=1 "
+                                       "runs these on dlcore's NumPy stand-in)")
         for item in gpu_items:
             item.add_marker(skip)
+
+
+# -- devices: the `device` fixture runs a test on "cpu" and on "cuda" -----------------------------
+def _stand_in_on():
+    """DLCORE_FAKE_CUDA=1: dlcore's NumPy stand-in plays a CUDA device (for CI without a GPU)."""
+    return os.environ.get("DLCORE_FAKE_CUDA", "0") not in ("", "0")
+
+
+def _device_params():
+    if _stand_in_on() or _cuda_works():
+        return ["cpu", "cuda"]
+    why = ("no CUDA device: CuPy is missing or found no GPU (DLCORE_FAKE_CUDA=1 runs these tests "
+           "on dlcore's NumPy stand-in for a GPU)")
+    return ["cpu", pytest.param("cuda", marks=pytest.mark.skip(reason=why))]
+
+
+@pytest.fixture(params=_device_params())
+def device(request):
+    """The device a device-independent test runs on: 'cpu', then 'cuda' where there is one."""
+    return request.param

@@ -222,7 +222,7 @@ MISUSES = [
     ("eye of negative size", lambda m: m.eye(-1),
      RuntimeError, "n must be greater or equal to 0, got -1", SAME, ()),
     ("device='cuda' on a machine without a GPU", lambda m: m.zeros(2, device="cuda"),
-     RuntimeError, "device 'cuda' is not available.*CPU only",
+     RuntimeError, r"No CUDA GPU was found.*pip install -e \"\.\[gpu\]\"",
      "a CPU-only PyTorch raises AssertionError ('Torch not compiled with CUDA enabled'), "
      "one with CUDA but no GPU a RuntimeError", ()),
 ]

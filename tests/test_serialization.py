@@ -528,6 +528,11 @@ def _cuda_file():
     return f.getvalue()
 
 
+_needs_no_gpu = pytest.mark.skipif(dlcore.cuda.is_available(),
+                                   reason="checks the error given where no GPU is present")
+
+
+@_needs_no_gpu
 def test_a_cuda_file_without_map_location_says_how_to_load_it():
     with pytest.raises(RuntimeError, match=r"Attempting to deserialize object on a CUDA device "
                        r"but dlcore.cuda.is_available\(\) is False.*map_location=dlcore.device"):
@@ -543,12 +548,24 @@ def test_map_location_loads_cuda_files_on_the_cpu(map_location):
     assert loaded["w1"].storage() is loaded["w"].storage()
 
 
+@pytest.mark.skipif(not dlcore.cuda.is_available(), reason="needs a CUDA device")
+def test_a_cuda_file_loads_onto_the_gpu_where_there_is_one():
+    loaded = dlcore.load(io.BytesIO(_cuda_file()))
+    assert loaded["w"].device == dlcore.device("cuda:0") and loaded["w"].tolist() == [1.0, 2.0, 3.0]
+
+
+@_needs_no_gpu
+def test_map_location_cuda_without_a_gpu_says_so():
+    f = io.BytesIO()
+    dlcore.save(dlcore.ones(1), f)
+    with pytest.raises(RuntimeError, match="CUDA device"):
+        dlcore.load(io.BytesIO(f.getvalue()), map_location="cuda:0")
+
+
 def test_map_location_errors():
     f = io.BytesIO()
     dlcore.save(dlcore.ones(1), f)
     raw = f.getvalue()
-    with pytest.raises(RuntimeError, match="CUDA device"):
-        dlcore.load(io.BytesIO(raw), map_location="cuda:0")
     assert dlcore.load(io.BytesIO(raw), map_location={"cuda:1": "cuda:0"}).tolist() == [1.0]
     assert dlcore.load(io.BytesIO(raw), map_location=lambda s, loc: None).tolist() == [1.0]
     with pytest.raises(TypeError, match="must return a Storage"):

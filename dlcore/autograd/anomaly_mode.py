@@ -21,7 +21,7 @@ import traceback
 import warnings
 import weakref
 
-import numpy as np
+from ..backend import array_module
 
 from .._tensor import Tensor
 
@@ -140,7 +140,8 @@ def run_node(apply, node, grads):
         raise
     if _state.check_nan:
         for k, g in enumerate(input_grads):
-            if isinstance(g, Tensor) and g._data.dtype.kind == "f" and np.isnan(g._data).any():
+            if isinstance(g, Tensor) and g._data.dtype.kind == "f" and bool(
+                    array_module(g._data).isnan(g._data).any()):
                 error = RuntimeError(f"Function '{node.name()}' returned nan values in its "
                                      f"{k}th output.")
                 _explain(error, node)

@@ -2,9 +2,9 @@
 backward formula, and add the gradients into the leaves' `.grad` (or hand them back, for
 `autograd.grad`)."""
 import re
+from heapq import heappop, heappush
 
-import numpy as np
-
+from ..backend import array_module
 from .._tensor import Tensor, _wrap
 from .graph import AccumulateGrad, _accumulator, _meta
 from .grad_mode import _state
@@ -16,27 +16,10 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
           "calling backward.")
 
 
-def _dependencies(roots):
-    """How many edges lead into each node reachable from `roots` (an iterative walk: no
-    recursion limit, however long the graph)."""
-    deps = {}
-    stack = list(roots)
-    seen = set(stack)
-    while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
-            if nxt is None:
-                continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return deps
-
-
 def _check_versions(node):
     for t, version, fn, nr in node._versions:
-        now = 0 if t._storage is None else t._storage._version
+        storage = t._storage
+        now = 0 if storage is None else storage._version
         if now != version:
             # PyTorch names a saved output's own node ("Exp"), and a saved input's grad_fn now
             if fn is None:
@@ -55,32 +38,42 @@ def _check_versions(node):
                 "dlcore.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
-def _zeros_for(shape, dtype):
-    return _wrap(np.zeros(shape, dtype))
-
-
 def _apply(node, grads):
     """Run `node`'s backward formula: gradients for its inputs, one per edge (None where no
     gradient flows), shaped and typed like the inputs."""
     if node._released:
         raise RuntimeError(_FREED)
-    if node._versions:
-        _check_versions(node)
+    versions = node._versions
+    if versions:
+        for t, version, _, _ in versions:         # (_check_versions's test, inlined)
+            storage = t._storage
+            if (0 if storage is None else storage._version) != version:
+                _check_versions(node)             # raises, naming the modified tensor
     if node._out_meta is None:            # a single-output op gets a tensor, not a list
         grad = grads[0]
         if grad is None:
             return [None] * len(node.next_functions)
     else:
-        if all(g is None for g in grads):
+        arriving = [g for g in grads if g is not None]
+        if not arriving:
             return [None] * len(node.next_functions)
-        grad = [g if g is not None else _zeros_for(*meta)
-                for g, meta in zip(grads, node._out_meta)]
+        # outputs that took no gradient get zeros (on the device of those that did)
+        xp = array_module(arriving[0]._data)
+        grad = [g if g is not None else _wrap(xp.zeros(shape, dtype))
+                for g, (shape, dtype) in zip(grads, node._out_meta)]
     raw = node.backward(node, grad)
     if type(raw) is not tuple:
         raw = (raw,)
+    edges, inputs = node.next_functions, node.inputs
+    if len(edges) == len(inputs) and isinstance(inputs[0], Tensor):
+        # every input is a tensor (a number or None has no edge; a list, as cat's, is always
+        # the only input), so edge k is input k's. An input without an edge takes no gradient.
+        return [None if fn is None or g is None else
+                g if g._data.shape == x._data.shape and g._data.dtype is x._data.dtype else
+                _fit(g, x) for (fn, _), x, g in zip(edges, inputs, raw)]
     out = []
-    edges = iter(node.next_functions)
-    for x, g in zip(node.inputs, raw):
+    edges = iter(edges)
+    for x, g in zip(inputs, raw):
         if isinstance(x, Tensor):
             # (an input that doesn't require grad has no edge: its gradient is dropped unfitted)
             if next(edges)[0] is None or g is None:
@@ -116,11 +109,12 @@ def _accumulate(leaf, g, create_graph):
     if m is not None and m.hooks:
         g = _run_hooks(m.hooks, g)
     if leaf.grad is None:
-        leaf.grad = g if create_graph else _wrap(np.array(g._data, order="C"))
+        leaf.grad = g if create_graph else _wrap(g._data.copy(order="C"))
     elif create_graph:
         leaf.grad = leaf.grad + g
     else:
-        np.add(leaf.grad._data, g._data, out=leaf.grad._data)
+        total = leaf.grad._data
+        array_module(total).add(total, g._data, out=total)
 
 
 def _run_hooks(hooks, g):
@@ -134,21 +128,25 @@ def _run_hooks(hooks, g):
 def run_backward(roots, retain_graph=False, create_graph=False, capture=None):
     """Backpropagate `roots` = [(node, output_nr, grad)] through the graph.
 
-    A node runs once all the nodes that feed it gradients have run (Kahn's algorithm on the
-    dependency counts). With `capture` (a dict (node, output_nr) -> slot, from autograd.grad)
-    the gradients arriving there are returned in a list instead of accumulated into leaves."""
-    buffers = {}
+    Nodes run newest first, by the sequence number each got when recorded (PyTorch's engine
+    orders its queue the same way): a node receives gradients only from nodes recorded after it
+    (the ops that used its output), so once it is the newest one waiting, all of them are in.
+    With `capture` (a dict (node, output_nr) -> slot, from autograd.grad) the gradients arriving
+    there are returned in a list instead of accumulated into leaves."""
+    buffers = {}      # node -> gradients received so far, one per output of the node
+    waiting = []      # heap of (-sequence number, node): the newest node on top
     for node, nr, grad in roots:
-        slot = buffers.setdefault(node, [None] * node._n_outputs)
+        slot = buffers.get(node)
+        if slot is None:
+            slot = buffers[node] = [None] * node._n_outputs
+            heappush(waiting, (-node._seq, node))
         slot[nr] = grad if slot[nr] is None else slot[nr] + grad
-    deps = _dependencies(list(buffers))
-    ready = [node for node in buffers if node not in deps]
     captured = [None] * (len(capture) if capture else 0)
     previous = _state.enabled
     _state.enabled = create_graph     # backward formulas record only for higher-order grads
     try:
-        while ready:
-            node = ready.pop()
+        while waiting:
+            node = heappop(waiting)[1]
             grads = buffers.pop(node)
             if node._pre_hooks:
                 for nr, hooks in node._pre_hooks.items():
@@ -171,14 +169,12 @@ def run_backward(roots, retain_graph=False, create_graph=False, capture=None):
                     continue
                 slot = buffers.get(nxt)
                 if slot is None:
+                    # (a node reached with no gradient still runs: it frees what it saved)
                     slot = buffers[nxt] = [None] * nxt._n_outputs
+                    heappush(waiting, (-nxt._seq, nxt))
                 if g is not None:
                     old = slot[nr]
                     slot[nr] = g if old is None else old + g
-                left = deps[nxt] - 1
-                deps[nxt] = left
-                if not left:
-                    ready.append(nxt)
     finally:
         _state.enabled = previous
     return captured
@@ -206,9 +202,11 @@ def _root_grads(outputs, grad_outputs, create_graph):
         if g is None:
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = _wrap(np.ones(out._data.shape, out._data.dtype))
+            g = array_module(out._data).empty(out._data.shape, out._data.dtype)
+            g.fill(1)                     # (NumPy's ones() is Python code: twice the time)
+            g = _wrap(g)
         elif not isinstance(g, Tensor):
-            g = _wrap(np.full(out._data.shape, g, out._data.dtype))
+            g = _wrap(array_module(out._data).full(out._data.shape, g, out._data.dtype))
         elif g._data.shape != out._data.shape:
             from .._size import Size
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
@@ -256,7 +254,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, g in enumerate(captured):
         if g is None:
             if materialize_grads:
-                captured[i] = _wrap(np.zeros_like(inputs[i]._data))
+                captured[i] = _wrap(array_module(inputs[i]._data).zeros_like(inputs[i]._data))
             elif not allow_unused:
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
                                    "been used in the graph. Set allow_unused=True if this is the "
@@ -309,7 +307,7 @@ def retain_grad(t):
 
     def keep(g):
         if t.grad is None:
-            t.grad = g if _state.enabled else _wrap(np.array(g._data, order="C"))
+            t.grad = g if _state.enabled else _wrap(g._data.copy(order="C"))
         else:
             t.grad = t.grad + g
     register_hook(t, keep)

@@ -172,7 +172,7 @@ def _check_inputs(tupled_inputs):
 
 def _outputs_as_arrays(func, inputs):
     """func(*inputs)'s tensor outputs as fresh copies (an output may view a perturbed input)."""
-    return [np.array(o._data) if isinstance(o, Tensor) else None
+    return [o._data.copy() if isinstance(o, Tensor) else None
             for o in _as_tuple(func(*inputs))]
 
 

@@ -15,6 +15,7 @@ result gets `grad_fn` = a new node of the class `.backward` declared (`MulBackwa
 Backward formulas are written with tensor ops, so running them with grad mode on (create_graph)
 records their own graph: higher-order gradients come for free.
 """
+import itertools
 import weakref
 
 from .._tensor import Tensor, _wrap
@@ -50,14 +51,19 @@ class Node:
     (`(node, output_nr)`, or `(None, 0)` for inputs that don't require grad)."""
 
     __slots__ = ("next_functions", "inputs", "args", "kwargs", "_result", "_versions",
-                 "_released", "_pre_hooks", "_n_outputs", "_out_meta", "__weakref__")
+                 "_released", "_pre_hooks", "_n_outputs", "_out_meta", "_seq", "__weakref__")
     _saves = ()                 # names of what backward reads: input names and/or "result"
     _input_names = ()
     _saved_inputs = ()          # positions in `inputs` of the saved ones
     _saves_result = False
+    _leading_inputs = 0         # n when the inputs are the forward's first n parameters
 
     def name(self):
         return type(self).__name__
+
+    def _sequence_nr(self):
+        """The order nodes were recorded in: backward runs the newest waiting node first."""
+        return self._seq
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
@@ -115,6 +121,7 @@ class AccumulateGrad(Node):
         self.next_functions = ()
         self._pre_hooks = None
         self._n_outputs = 1
+        self._seq = _next_sequence_nr()
 
 
 def _accumulator(t):
@@ -149,11 +156,6 @@ def _output_stand_in(t):
     stand_in._storage = storage
     stand_in._offset = t._offset
     return stand_in
-
-
-def _saved(t):
-    # (an input's error message names its grad_fn at the time of the error: None = look then)
-    return (t, _version(t), None, 0)
 
 
 # -- declaring derivatives --------------------------------------------------------------------------
@@ -228,6 +230,7 @@ def differentiable(inputs=("input",), saves=(), name=None, view=False):
                 "__slots__": (), "_saves": tuple(saves), "_input_names": tuple(inputs),
                 "_saved_inputs": tuple(k for k, n in enumerate(inputs) if n in saves),
                 "_saves_result": "result" in saves,
+                "_leading_inputs": _leading(positions),
                 "backward": staticmethod(formula)})
             return formula
 
@@ -249,12 +252,33 @@ def recorded_as(name, forward, backward, inputs=("input",), saves=()):
     return recorded
 
 
+def _needs_grad(node, i):
+    """Whether the node's i-th edge (its i-th tensor input) takes a gradient: backward formulas
+    skip the work for the others."""
+    return node.next_functions[i][0] is not None
+
+
+def _operands_need_grad(node):
+    """(input needs a gradient, other needs one) for a binary op whose operands may be numbers
+    (a number has no edge: then the edges are matched to the inputs one by one)."""
+    edges = node.next_functions
+    if len(edges) == 2:
+        return edges[0][0] is not None, edges[1][0] is not None
+    return node.needs_input_grad
+
+
 def _any_requires_grad(tensors):
     return any(isinstance(t, Tensor) and t.requires_grad for t in tensors)
 
 
 def _torch_name(op_name):
     return "".join(part.capitalize() for part in op_name.strip("_").split("_")) + "Backward0"
+
+
+def _leading(positions):
+    """n when the inputs are the first n parameters, in order (then `args[:n]` are the inputs
+    whenever at least n arguments were given by position), else 0."""
+    return len(positions) if all(i == k for k, (i, _) in enumerate(positions)) else 0
 
 
 def _positions(forward, names):
@@ -266,6 +290,7 @@ def _positions(forward, names):
 
 _NO_EDGE = (None, 0)
 _new = object.__new__
+_next_sequence_nr = itertools.count().__next__     # numbers the nodes in recording order
 
 
 def _record(node_class, positions, result, args, kwargs, view=False):
@@ -273,7 +298,11 @@ def _record(node_class, positions, result, args, kwargs, view=False):
     if node_class is None:
         raise RuntimeError("an op was marked differentiable but its backward was never declared")
     nargs = len(args)
-    inputs = tuple([args[i] if i < nargs else kwargs.get(name) for i, name in positions])
+    leading = node_class._leading_inputs
+    if leading and nargs >= leading:
+        inputs = args if nargs == leading else args[:leading]
+    else:
+        inputs = tuple([args[i] if i < nargs else kwargs.get(name) for i, name in positions])
     edges = []
     for x in inputs:
         if x is result:
@@ -290,16 +319,24 @@ def _record(node_class, positions, result, args, kwargs, view=False):
         elif isinstance(x, (list, tuple)):
             edges.extend([_edge(t) if isinstance(t, Tensor) else _NO_EDGE for t in x])
     node = _new(node_class)
+    node._seq = _next_sequence_nr()
     node.next_functions = tuple(edges)
     node.inputs = inputs
     node.args = args
     node.kwargs = kwargs
     node._released = False
     node._pre_hooks = None
+    # (tensor, its version, and for the error message the node that saved it, True for an output,
+    # or None for an input: its grad_fn is looked up then)
+    versions = None
     saved = node_class._saved_inputs
-    # (tensor, its version, and for an output the node that saved it: for the error message)
-    versions = [_saved(inputs[k]) for k in saved if isinstance(inputs[k], Tensor)] \
-        if saved else None
+    if saved:
+        versions = []
+        for k in saved:
+            x = inputs[k]
+            if isinstance(x, Tensor):
+                storage = x._storage
+                versions.append((x, 0 if storage is None else storage._version, None, 0))
     if isinstance(result, Tensor):
         if result._data.dtype.kind != "f":
             return None                  # integer and bool results take no gradient

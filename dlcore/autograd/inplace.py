@@ -4,7 +4,6 @@ Every in-place method bumps the version of the tensor's storage, shared by all i
 backward that reads a tensor modified since the forward can tell (PyTorch's version counter).
 When the graph must be recorded, `x.op_(...)` becomes `x = op(x_before, ...)`: the out-of-place
 op records its node, and x takes that node as its grad_fn."""
-import numpy as np
 
 from .._tensor import Tensor, _wrap
 from .graph import _meta, _output_stand_in
@@ -48,7 +47,7 @@ def _root_of_view(t):
 def _before(self):
     """A stand-in for `self` as it was: a copy of its values that sits where self sat in the
     graph (same grad_fn and output position), so the in-place op's gradient flows back there."""
-    old = _wrap(np.array(self._data, order="K"))
+    old = _wrap(self._data.copy(order="K"))
     old.requires_grad = self.requires_grad
     old.grad_fn = self.grad_fn
     if self._meta is not None and self._meta.output_nr:

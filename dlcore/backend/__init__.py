@@ -1,11 +1,55 @@
-"""Backends: the only package that knows NumPy or CuPy exists."""
+"""Backends: the only package that knows NumPy or CuPy exists.
+
+A backend module (cpu.py: NumPy; cuda.py: CuPy; fake_cuda.py: a NumPy stand-in for tests) offers
+the same few functions: `xp` (its array namespace), `device_of(array)`, `to_numpy`, `from_numpy`,
+`as_strided`, `address`, `scatter_add`, `synchronize` and a random source. Everything else in
+dlcore asks this package which backend an array belongs to, and never imports CuPy itself.
+"""
 import numpy as _np
+
+from . import cpu
+
+_ndarray = _np.ndarray
+_BY_TYPE = {_ndarray: cpu}      # array type -> backend module (filled as types are met)
+
+
+def backend_of_array(array):
+    """The backend module an array belongs to (imports CuPy only for a CuPy array)."""
+    backend = _BY_TYPE.get(type(array))
+    if backend is None:
+        backend = _BY_TYPE[type(array)] = _find_backend(type(array))
+    return backend
+
+
+def _find_backend(array_type):
+    backend = getattr(array_type, "_dlcore_backend", None)     # the test-only stand-in says so
+    if backend is not None:
+        return backend
+    if array_type.__module__.split(".")[0] == "cupy":
+        from . import cuda
+        return cuda
+    if issubclass(array_type, (_ndarray, _np.generic)):
+        return cpu                      # NumPy subclasses (np.memmap, ...) and scalars: the CPU
+    raise TypeError(f"dlcore has no backend for arrays of type {array_type.__name__}")
 
 
 def array_module(array):
     """The array library an array belongs to: numpy, or cupy for a CuPy array (never imports CuPy
     for NumPy arrays, so code on the CPU never needs it)."""
-    if type(array).__module__.startswith("cupy"):
-        import cupy
-        return cupy
-    return _np
+    if type(array) is _ndarray:
+        return _np
+    return backend_of_array(array).xp
+
+
+def ascontiguousarray(array, dtype=None):
+    """`array` as a C-contiguous array of its own library (NumPy's function would silently turn
+    a GPU array into a host one, or fail)."""
+    if type(array) is _ndarray:
+        return _np.ascontiguousarray(array, dtype)
+    return array.astype(array.dtype if dtype is None else dtype, order="C", copy=False)
+
+
+def scatter_add(target, index, values):
+    """target[index] += values in place, each repeated index adding once more (NumPy's add.at,
+    CuPy's scatter_add): how gradients of indexing and scatter ops accumulate."""
+    backend_of_array(target).scatter_add(target, index, values)

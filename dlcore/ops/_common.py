@@ -14,6 +14,22 @@ def _array(x):
     raise TypeError(f"expected a Tensor, but got {type(x).__name__}")
 
 
+def _array_result(r):
+    """An op's result as an array: NumPy gives a scalar for a 0-d result, CuPy always an array."""
+    return np.asarray(r) if isinstance(r, np.generic) else r
+
+
+def _on_host(f, array):
+    """f(array) computed by NumPy on the host (for rare ops a GPU library lacks), then put back
+    where `array` lives."""
+    if type(array) is np.ndarray:
+        return f(array)
+    from ..backend import backend_of_array
+    backend = backend_of_array(array)
+    return backend.from_numpy(np.asarray(f(backend.to_numpy(array))),
+                              backend.device_of(array).index)
+
+
 def _check_tensor(x, fname, argname="input"):
     if not isinstance(x, Tensor):
         raise TypeError(f"{fname}(): argument '{argname}' (position 1) must be Tensor, "
@@ -35,6 +51,38 @@ def _operand(x):
         raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}: "
                         "convert it with dlcore.tensor(...) first")
     raise TypeError(f"unsupported operand type: '{type(x).__name__}'")
+
+
+def _common_device(*operands):
+    """Called when the backend refused to mix arrays (a TypeError): the operands with any 0-d CPU
+    tensor moved to the others' GPU (PyTorch lets CPU scalars join CUDA ops), or PyTorch's error
+    for tensors on two devices. Returns None when all are on one device (the caller re-raises)."""
+    devices = []
+    for x in operands:
+        if isinstance(x, Tensor) and not (x._data.ndim == 0 and x.device.type == "cpu"):
+            if x.device not in devices:
+                devices.append(x.device)
+    if len(devices) > 1:
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                           f"devices, {devices[0]} and {devices[1]}!")
+    if not devices or devices[0].type == "cpu":
+        cpu_scalars = [x for x in operands if isinstance(x, Tensor) and x.device.type == "cpu"]
+        if len(cpu_scalars) == len([x for x in operands if isinstance(x, Tensor)]):
+            return None
+    target = devices[0]
+    moved = [x.to(target) if isinstance(x, Tensor) and x.device != target else x for x in operands]
+    return None if all(m is x for m, x in zip(moved, operands)) else moved
+
+
+def _check_same_device(*operands):
+    """PyTorch's error if tensors among `operands` sit on different devices (0-d CPU ones too)."""
+    devices = []
+    for x in operands:
+        if isinstance(x, Tensor) and x.device not in devices:
+            devices.append(x.device)
+    if len(devices) > 1:
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                           f"devices, {devices[0]} and {devices[1]}!")
 
 
 def _dims(dim, ndim):
@@ -69,7 +117,7 @@ def _broadcast_shape(*shapes):
 
 
 def _shape_of(x):
-    return x.shape if isinstance(x, np.ndarray) else ()
+    return getattr(x, "shape", ())       # an array of any backend, or () for a number
 
 
 def _raise_broadcast_error(*arrays):

@@ -10,14 +10,28 @@ import math
 import numpy as np
 
 from .. import _dtype
-from .._device import _as_device
-from .._tensor import Tensor, _wrap
+from .._device import CPU, _as_device, backend_of
+from .._tensor import Tensor, _move_array, _wrap
+from ..backend import array_module, ascontiguousarray
 from ._common import _checked_scalar, _is_int, _np_dtype, _parse_size
 from ..autograd.graph import differentiable
 from ._registry import op
 
 
-def _finish_new(t, requires_grad):
+def _xp(device):
+    """The array module that makes arrays on `device` (a checked device)."""
+    return np if device is CPU else backend_of(device).xp
+
+
+def _placed(array, device):
+    """A NumPy array built on the host, handed to `device` (itself for the CPU)."""
+    return array if device is CPU else backend_of(device).from_numpy(array, device.index)
+
+
+def _finish_new(t, requires_grad, device=CPU):
+    """A new tensor's last steps: moved to `device` (built on the host), requires_grad set."""
+    if device is not CPU and type(t._data) is np.ndarray:
+        t._data = _placed(t._data, device)
     if requires_grad:
         if t._data.dtype.kind != "f":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require "
@@ -171,31 +185,39 @@ def _array_from_python(data, dtype):
 @op(method=False)
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of `data` (a number, nested lists, a NumPy array or a tensor)."""
-    _as_device(device)
+    if device is None and isinstance(data, Tensor):
+        device = data.device                 # a tensor's copy stays where it is
+    device = _as_device(device)
     dtype = _dtype.as_dtype(dtype, "tensor")
     if isinstance(data, Tensor):
-        array = data._data.astype(dtype.np if dtype else data._data.dtype, order="C")
+        array = data._data
+        if device is not CPU or type(array) is not np.ndarray:
+            if data.device != device:
+                array = _move_array(array, device)
+        array = array.astype(dtype.np if dtype else array.dtype, order="C")
     elif isinstance(data, np.ndarray):
         if not data.dtype.isnative:          # a copy anyway: into the machine's byte order
             data = data.astype(data.dtype.newbyteorder("="))
         _dtype.from_numpy_dtype(data.dtype)
         array = data.astype(dtype.np if dtype else data.dtype, order="C")
-        return _finish_new(_keeping_numpy_strides(_wrap(array), array), requires_grad)
+        return _finish_new(_keeping_numpy_strides(_wrap(array), array), requires_grad, device)
     else:
         array = _array_from_python(data, dtype)
-    return _finish_new(_wrap(array), requires_grad)
+    return _finish_new(_wrap(array), requires_grad, device)
 
 
 @op(method=False)
 def as_tensor(data, dtype=None, device=None):
-    """Like `tensor`, but shares memory with a tensor or NumPy array when the dtype allows."""
-    _as_device(device)
+    """Like `tensor`, but shares memory with a tensor or NumPy array when the dtype (and device)
+    allows."""
+    device = None if device is None else _as_device(device)
     dtype = _dtype.as_dtype(dtype, "as_tensor")
     if isinstance(data, Tensor):
-        return data if dtype is None else data.to(dtype)
-    if isinstance(data, np.ndarray) and (dtype is None or dtype.np == data.dtype):
+        return data.to(device, dtype) if device is not None else data._cast(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or dtype.np == data.dtype) and (
+            device is None or device is CPU):
         return from_numpy(data)
-    return tensor(data, dtype=dtype)
+    return tensor(data, dtype=dtype, device=device)
 
 
 @op(method=False)
@@ -229,10 +251,10 @@ def _keeping_numpy_strides(t, array):
 
 # -- filled tensors ------------------------------------------------------------------------------
 def _filled(fill, size, dtype, device, requires_grad, fname, negative_message=None):
-    _as_device(device)
+    xp = _xp(_as_device(device))
     shape = _parse_size(size, fname, negative_message)
     np_dtype = _np_dtype(dtype, _dtype.get_default_dtype().np, fname)
-    array = np.ones(shape, np_dtype) if fill else np.zeros(shape, np_dtype)
+    array = xp.ones(shape, np_dtype) if fill else xp.zeros(shape, np_dtype)
     return _finish_new(_wrap(array), requires_grad)
 
 
@@ -285,59 +307,61 @@ def _fill_scalar(fill_value, fname):
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad=False):
     """A tensor of `size` filled with `fill_value`; its dtype follows the value's kind."""
-    _as_device(device)
+    xp = _xp(_as_device(device))
     dtype = _dtype.as_dtype(dtype, "full") or _fill_dtype(fill_value)
     value = _checked_scalar(_fill_scalar(fill_value, "full"), dtype)
     shape = _parse_size((size,), "full")
-    return _finish_new(_wrap(np.full(shape, value, dtype.np)), requires_grad)
+    return _finish_new(_wrap(xp.full(shape, value, dtype.np)), requires_grad)
 
 
-def _like(input, dtype, fname):
+def _like(input, dtype, device, fname):
+    """The shape, dtype and array module of a `*_like` result (input's unless given)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
-    return input._data.shape, _dtype.as_dtype(dtype, fname) or input.dtype
+    xp = array_module(input._data) if device is None else _xp(_as_device(device))
+    return input._data.shape, _dtype.as_dtype(dtype, fname) or input.dtype, xp
 
 
 @op(method=False)
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
-    """Zeros with `input`'s shape and dtype (contiguous, whatever `input`'s strides)."""
-    shape, d = _like(input, dtype, "zeros_like")
-    return _finish_new(_wrap(np.zeros(shape, d.np)), requires_grad)
+    """Zeros with `input`'s shape, dtype and device (contiguous, whatever `input`'s strides)."""
+    shape, d, xp = _like(input, dtype, device, "zeros_like")
+    return _finish_new(_wrap(xp.zeros(shape, d.np)), requires_grad)
 
 
 @op(method=False)
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    """Ones with `input`'s shape and dtype."""
-    shape, d = _like(input, dtype, "ones_like")
-    return _finish_new(_wrap(np.ones(shape, d.np)), requires_grad)
+    """Ones with `input`'s shape, dtype and device."""
+    shape, d, xp = _like(input, dtype, device, "ones_like")
+    return _finish_new(_wrap(xp.ones(shape, d.np)), requires_grad)
 
 
 @op(method=False)
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
     """Like `zeros_like` (dlcore's `empty` is zero-filled)."""
-    shape, d = _like(input, dtype, "empty_like")
-    return _finish_new(_wrap(np.zeros(shape, d.np)), requires_grad)
+    shape, d, xp = _like(input, dtype, device, "empty_like")
+    return _finish_new(_wrap(xp.zeros(shape, d.np)), requires_grad)
 
 
 @op(method=False)
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    """`fill_value` in `input`'s shape and dtype."""
-    shape, d = _like(input, dtype, "full_like")
+    """`fill_value` in `input`'s shape, dtype and device."""
+    shape, d, xp = _like(input, dtype, device, "full_like")
     value = _checked_scalar(_fill_scalar(fill_value, "full_like"), d)
-    return _finish_new(_wrap(np.full(shape, value, d.np)), requires_grad)
+    return _finish_new(_wrap(xp.full(shape, value, d.np)), requires_grad)
 
 
 def _new_filled(fill, fname):
     def new(self, *size, dtype=None, device=None, requires_grad=False):
-        _as_device(device)
+        xp = array_module(self._data) if device is None else _xp(_as_device(device))
         shape = _parse_size(size, fname)
         d = (_dtype.as_dtype(dtype, fname) or self.dtype).np
-        array = np.ones(shape, d) if fill else np.zeros(shape, d)
+        array = xp.ones(shape, d) if fill else xp.zeros(shape, d)
         return _finish_new(_wrap(array), requires_grad)
     new.__name__ = new.__qualname__ = fname
     new.__doc__ = f"A tensor of the given size filled with {fill}, with this tensor's dtype."
@@ -353,14 +377,14 @@ op(_new_filled(1, "new_ones"), function=False)
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """`full` with this tensor's dtype unless `dtype` is given."""
     return full(size, fill_value, dtype=_dtype.as_dtype(dtype, "new_full") or self.dtype,
-                device=device, requires_grad=requires_grad)
+                device=self.device if device is None else device, requires_grad=requires_grad)
 
 
 @op(function=False)
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     """`tensor(data)` with this tensor's dtype unless `dtype` is given."""
-    return tensor(data, dtype=_dtype.as_dtype(dtype, "new_tensor") or self.dtype, device=device,
-                  requires_grad=requires_grad)
+    return tensor(data, dtype=_dtype.as_dtype(dtype, "new_tensor") or self.dtype,
+                  device=self.device if device is None else device, requires_grad=requires_grad)
 
 
 # -- ranges ----------------------------------------------------------------------------------------
@@ -424,7 +448,7 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
     int64 unless an argument is a float (then the default dtype). The values are PyTorch's to
     the last bit: it computes them in float64 for float32 (float32 for float16), in runs.
     """
-    _as_device(device)
+    device = _as_device(device)
     if end is None:
         start, end = 0, start
         names = (("start", 0), ("end", 1), ("step", 3))
@@ -458,13 +482,13 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
         else:
             n = _arange_size(math.ceil((float(end) - float(start)) / float(step)))
         array = (int_start + int_step * np.arange(n, dtype=np.int64)).astype(dtype.np)
-    return _finish_new(_wrap(array), requires_grad)
+    return _finish_new(_wrap(array), requires_grad, device)
 
 
 @op(method=False)
 def range(start, end, step=1, *, dtype=None, device=None, requires_grad=False):
     """Deprecated in PyTorch: like `arange` but including `end` (float32 by default)."""
-    _as_device(device)
+    device = _as_device(device)
     start, end, step = (_number(v, "range", n, p) for v, n, p in
                         ((start, "start", 1), (end, "end", 2), (step, "step", 3)))
     if not step:
@@ -474,7 +498,7 @@ def range(start, end, step=1, *, dtype=None, device=None, requires_grad=False):
     dtype = _dtype.as_dtype(dtype, "range") or _dtype.get_default_dtype()
     n = int(math.floor((end - start) / step)) + 1
     array = (start + step * np.arange(n, dtype=np.float64)).astype(dtype.np)
-    return _finish_new(_wrap(array), requires_grad)
+    return _finish_new(_wrap(array), requires_grad, device)
 
 
 def _steps(steps, fname):
@@ -515,11 +539,11 @@ def _linspace_values(start, end, steps, dtype, fname):
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
     """`steps` evenly spaced values from `start` to `end` inclusive."""
-    _as_device(device)
+    device = _as_device(device)
     steps = _steps(steps, "linspace")
     dtype = _dtype.as_dtype(dtype, "linspace") or _dtype.get_default_dtype()
     values = _linspace_values(start, end, steps, dtype, "linspace")
-    return _finish_new(_wrap(values.astype(dtype.np)), requires_grad)
+    return _finish_new(_wrap(values.astype(dtype.np)), requires_grad, device)
 
 
 @op(method=False)
@@ -530,7 +554,7 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     As in PyTorch's kernel, the exponents are float64 (counting up from `start` for the first
     half, back from `end` for the second) and each power is computed in float64, then cast.
     """
-    _as_device(device)
+    device = _as_device(device)
     steps = _steps(steps, "logspace")
     dtype = _dtype.as_dtype(dtype, "logspace") or _dtype.get_default_dtype()
     if dtype is _dtype.bool_:
@@ -552,13 +576,13 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     powers = np.power(np.longdouble(base), exponents.astype(np.longdouble)).astype(np.float64)
     if dtype is _dtype.float16:
         powers = powers.astype(np.float32)       # C++ converts double to half through float
-    return _finish_new(_wrap(powers.astype(dtype.np)), requires_grad)
+    return _finish_new(_wrap(powers.astype(dtype.np)), requires_grad, device)
 
 
 @op(method=False)
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """The n x m identity matrix (square when `m` is omitted)."""
-    _as_device(device)
+    device = _as_device(device)
     for name, position, value in (("n", 1, n), ("m", 2, m)):
         if value is not None and not _is_int(value):
             raise TypeError(f"eye(): argument '{name}' (position {position}) must be int, not "
@@ -568,16 +592,16 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
     n = n.__index__()
     m = n if m is None else m.__index__()
     d = _np_dtype(dtype, _dtype.get_default_dtype().np, "eye")
-    return _finish_new(_wrap(np.eye(n, m, dtype=d)), requires_grad)
+    return _finish_new(_wrap(np.eye(n, m, dtype=d)), requires_grad, device)
 
 
 @op(method=False)
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
     """A 0-d tensor holding `s` (float32 unless `dtype` is given, whatever the number)."""
-    _as_device(device)
+    device = _as_device(device)
     d = _dtype.as_dtype(dtype, "scalar_tensor") or _dtype.get_default_dtype()
     s = _number(s, "scalar_tensor", "s", 1)
-    return _finish_new(_wrap(np.array(s).astype(d.np)), requires_grad)
+    return _finish_new(_wrap(np.array(s).astype(d.np)), requires_grad, device)
 
 
 @op(method=False)
@@ -609,7 +633,7 @@ def _(ctx, grad):
 
 @differentiable(name="DiagonalBackward0_copy")
 def _diagonal(input, diagonal=0):
-    return _wrap(np.ascontiguousarray(np.diag(input._data, diagonal)))
+    return _wrap(ascontiguousarray(np.diag(input._data, diagonal)))
 
 
 @_diagonal.backward
@@ -619,9 +643,10 @@ def _(ctx, grad):
     x = ctx.inputs[0]._data
     k = ctx.arg(1, "diagonal", 0)
     n = grad._data.shape[0]
-    rows = np.arange(n) + max(-k, 0)
-    cols = np.arange(n) + max(k, 0)
-    zeros = _wrap(np.zeros(x.shape, x.dtype))
+    xp = array_module(x)
+    rows = xp.arange(n) + max(-k, 0)
+    cols = xp.arange(n) + max(k, 0)
+    zeros = _wrap(xp.zeros(x.shape, x.dtype))
     return index_put(zeros, (_wrap(rows), _wrap(cols)), grad)
 
 

@@ -24,7 +24,9 @@ from .._dtype import result_type
 from .._tensor import Tensor, _view_at, _wrap, _wrap_dim
 from ..autograd.grad_mode import _state
 from ..autograd.graph import differentiable, recorded_as
-from ._common import _operand
+from ._common import _array_result, _operand
+from ..backend import array_module, backend_of_array, ascontiguousarray
+from ..backend import scatter_add as _add_at
 from ._registry import op
 from .shape import _alias, _contiguous_strides, _Layout, expand, reshape, select, unsqueeze
 from .shape import _slice as _slice_view
@@ -123,6 +125,22 @@ class _TracedLayout(_Layout):
 
 
 def _apply_basic(t, index, layout=None):
+    """`_apply_items` with the index arrays put on t's device (PyTorch accepts CPU indices for a
+    GPU tensor)."""
+    layout, advanced = _apply_items(t, index, layout)
+    if advanced:
+        x = t._data
+        on_cpu = type(x) is np.ndarray
+        if not on_cpu or any(type(a) is not np.ndarray for _, a in advanced):
+            if on_cpu:
+                raise RuntimeError("indices should be either on cpu or on the same device as the "
+                                   "indexed tensor (cpu)")
+            xp = array_module(x)
+            advanced = [(d, xp.asarray(a)) for d, a in advanced]
+    return layout, advanced
+
+
+def _apply_items(t, index, layout=None):
     """Apply the basic items of `index` to `t` (to `layout`, a layout of t, if given): the
     resulting layout and the recorded advanced items as (dim, array) pairs, dims counted in
     that layout."""
@@ -251,12 +269,17 @@ def _fresh(array):
     """`array` as a new C-contiguous array with PyTorch's strides (also for size-1 and empty dims,
     where NumPy's results may carry other strides)."""
     if array.base is not None or not array.flags.c_contiguous:
-        array = np.ascontiguousarray(array)
+        array = ascontiguousarray(array)
     if 1 in array.shape or 0 in array.shape:
         item = array.itemsize
         strides = tuple(s * item for s in _contiguous_strides(array.shape))
-        buffer = array if array.size else np.empty(0, array.dtype)
-        array = np.ndarray(array.shape, array.dtype, buffer, 0, strides)
+        if type(array) is np.ndarray:
+            buffer = array if array.size else np.empty(0, array.dtype)
+            array = np.ndarray(array.shape, array.dtype, buffer, 0, strides)
+        else:
+            backend = backend_of_array(array)
+            buffer = array if array.size else backend.xp.empty(0, array.dtype)
+            array = backend.as_strided(buffer.reshape(-1), array.shape, strides, 0)
     return array
 
 
@@ -328,7 +351,7 @@ def _gathered(input, advanced):
         key, shape = _torch_verdict(x, advanced)
         if 0 not in shape:
             _check_index_bounds(x.shape, key)
-        result = np.empty(shape, x.dtype)      # PyTorch copies nothing, so checks no bounds
+        result = array_module(x).empty(shape, x.dtype)   # PyTorch copies nothing: no checks
     return _wrap(_fresh(result))
 
 
@@ -358,7 +381,7 @@ def _index(input, advanced):
 @_index.backward
 def _(ctx, grad):
     # every element read adds its gradient where it came from (repeated indices add up)
-    zeros = _wrap(np.zeros(ctx.inputs[0]._data.shape, grad._data.dtype))
+    zeros = _wrap(array_module(grad._data).zeros(ctx.inputs[0]._data.shape, grad._data.dtype))
     return _put_impl(zeros, ctx.args[1], grad, True)
 
 
@@ -370,11 +393,11 @@ def _value_array(self, value):
     if isinstance(value, (bool, int, float, np.number, np.bool_)):
         dtype = self._data.dtype
         try:
-            return np.asarray(value, dtype=dtype)
+            return np.asarray(value, dtype=dtype)[()]      # a NumPy scalar: fits any device
         except OverflowError:
             info = np.iinfo(dtype) if dtype.kind in "iu" else None
             if info is not None and info.min == 0 and -info.max <= value < 0:
-                return np.asarray(value % (info.max + 1), dtype=dtype)   # PyTorch wraps these
+                return np.asarray(value % (info.max + 1), dtype=dtype)[()]   # PyTorch wraps these
             raise RuntimeError(f"value cannot be converted to type "
                                f"{_dtype._C_NAMES[self.dtype._name]} without overflow") from None
     kind = type(value)
@@ -398,7 +421,9 @@ def _check_writable(dst, src):
             raise RuntimeError("unsupported operation: more than one element of the written-to "
                                "tensor refers to a single memory location. Please clone() the "
                                "tensor before performing the operation.")
-    if isinstance(src, np.ndarray) and src.size and np.may_share_memory(dst, src):
+    # (on the CPU only: NumPy can tell whether two arrays overlap)
+    if type(src) is np.ndarray and type(dst) is np.ndarray and src.size and \
+            np.may_share_memory(dst, src):
         same = (src.__array_interface__["data"][0] == dst.__array_interface__["data"][0]
                 and src.strides == dst.strides)
         if not same and np.shares_memory(dst, src, max_work=1000):
@@ -551,7 +576,7 @@ def _put(input, advanced, values, accumulate=False):
 
 def _put_into(self, advanced, values, accumulate):
     """self[advanced] = values in place, or with `accumulate` self[advanced] += values where
-    repeated indices add up (np.add.at), after index_put_'s checks."""
+    repeated indices add up (add-at), after index_put_'s checks."""
     x = self._data
     v = _value_array(self, values)
     from_tensor = isinstance(values, Tensor)
@@ -565,7 +590,7 @@ def _put_into(self, advanced, values, accumulate):
         _write_advanced(x, advanced, v, from_tensor)          # raises PyTorch's dtype error
     if 0 not in shape:
         _check_index_bounds(x.shape, key)
-        np.add.at(x, key, v)
+        _add_at(x, key, v)
 
 
 @_put.backward
@@ -672,7 +697,7 @@ def _size_at(shape, d):
 
 def _zeros(shape, like):
     """Zeros of `shape` in like's dtype: where a backward scatters a gradient into."""
-    return _wrap(np.zeros(shape, like._data.dtype))
+    return _wrap(array_module(like._data).zeros(shape, like._data.dtype))
 
 
 @op
@@ -684,7 +709,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     d = _wrap_dim(dim, x.ndim)
     _check_index_dtype(idx, "gather")
     if idx.size == 0:
-        return _wrap(np.empty(idx.shape, x.dtype))
+        return _wrap(array_module(x).empty(idx.shape, x.dtype))
     if max(idx.ndim, 1) != max(x.ndim, 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     for k in range(max(x.ndim, 1)):
@@ -773,9 +798,14 @@ def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
         x[key] = values
     else:
         # ufunc.at applies repeated indices one after another, like PyTorch's accumulation
-        ufunc = np.add if reduce == "add" else np.multiply
         shape = np.broadcast_shapes(*(k.shape for k in key))
-        ufunc.at(x, key, np.broadcast_to(np.asarray(values, x.dtype), shape))
+        values = values.astype(x.dtype, copy=False) if hasattr(values, "astype") else \
+            np.asarray(values, x.dtype)[()]
+        values = array_module(x).broadcast_to(values, shape)
+        if reduce == "add":
+            _add_at(x, key, values)
+        else:
+            np.multiply.at(x, key, values)
     return self
 
 
@@ -822,7 +852,7 @@ def scatter_add_(self, dim, index, src):
                         f"{type(src).__name__}")
     x, key, values = _scatter_prepare(self, dim, index, src, "scatter_add_")
     if key is not None:
-        np.add.at(x, key, values)
+        _add_at(x, key, values)
     return self
 
 
@@ -899,7 +929,8 @@ def index_add_(self, dim, index, source, *, alpha=1):
         raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to "
                            f"source.size(dim): ({_size_at(src.shape, d)}), for dim: {d}")
     values = src * alpha if alpha != 1 else src
-    np.add.at(self._data, (slice(None),) * d + (idx,), values.astype(self._data.dtype, copy=False))
+    _add_at(self._data, (slice(None),) * d + (idx,),
+            values.astype(self._data.dtype, copy=False))
     return self
 
 
@@ -1080,7 +1111,7 @@ def _masked_filled(input, mask, value):
     v = _fill_value(value, "masked_fill_")
     x = input._data
     shape = _broadcast_pairwise(m.shape, x.shape)
-    out = np.array(np.broadcast_to(x, shape))
+    out = np.broadcast_to(x, shape).copy()
     np.copyto(out, v, casting="unsafe", where=m)
     return _wrap(out)
 
@@ -1151,10 +1182,12 @@ def where(condition, input=None, other=None):
                            f"with dtype {condition.dtype._typed_name}")
     rt = result_type(input, other)
     x, y = _operand(input), _operand(other)
-    shape = _broadcast_pairwise(c.shape, np.shape(x), np.shape(y))
+    shape = _broadcast_pairwise(c.shape, getattr(x, "shape", ()), getattr(y, "shape", ()))
     # np.array(n).astype: a Python number converts like a C cast (-1 into uint8 is 255)
-    x = (x if isinstance(x, np.ndarray) else np.array(x)).astype(rt.np, copy=False)
-    y = (y if isinstance(y, np.ndarray) else np.array(y)).astype(rt.np, copy=False)
+    x = (x if hasattr(x, "shape") else np.array(x)).astype(rt.np, copy=False)
+    y = (y if hasattr(y, "shape") else np.array(y)).astype(rt.np, copy=False)
+    if type(c) is not np.ndarray:            # on a GPU: numbers as NumPy scalars, not arrays
+        x, y = (v[()] if type(v) is np.ndarray else v for v in (x, y))
     out = np.where(c, x, y)
     return _wrap(out if out.shape == shape else np.broadcast_to(out, shape).copy())
 
@@ -1176,11 +1209,14 @@ def _where_method(self, condition, other):
 def _nonzero_matrix(x):
     """The indices of x's nonzero elements, one row each, laid out as PyTorch lays them out
     (column by column: strides (1, n))."""
+    xp = array_module(x)
     if x.ndim == 0:
-        columns = np.empty((0, int(bool(x))), np.int64)
+        columns = xp.empty((0, int(bool(x))), np.int64)
     else:
-        columns = np.array(np.nonzero(x), dtype=np.int64).reshape(x.ndim, -1)
+        columns = xp.stack(xp.nonzero(x)).astype(np.int64, copy=False).reshape(x.ndim, -1)
     ndim, n = columns.shape
+    if xp is not np:
+        return columns.T                     # (the same strides (1, n) in elements)
     return np.ndarray((n, ndim), np.int64, columns if columns.size else np.empty(0, np.int64),
                       0, (8, 8 * n))
 
@@ -1191,7 +1227,7 @@ def nonzero(input, *, as_tuple=False):
     x = input._data
     if as_tuple:
         if x.ndim == 0:
-            return (_wrap(np.zeros(int(bool(x)), np.int64)),)
+            return (_wrap(array_module(x).zeros(int(bool(x)), np.int64)),)
         return tuple(_wrap(i.astype(np.int64)) for i in np.nonzero(x))
     return _wrap(_nonzero_matrix(x))
 
@@ -1205,7 +1241,8 @@ def argwhere(input):
 @op
 def count_nonzero(input, dim=None):
     """How many elements are nonzero, over `dim` (an int, a tuple, or all dims)."""
-    return _wrap(np.asarray(np.count_nonzero(input._data, axis=dim), dtype=np.int64))
+    return _wrap(_array_result(np.count_nonzero(input._data, axis=dim)).astype(np.int64,
+                                                                               copy=False))
 
 
 def _install_indexing(T):

@@ -11,7 +11,8 @@ import numpy as np
 
 from .. import _dtype
 from .._dtype import result_type
-from ._common import Tensor, _broadcast_shape, _wrap
+from ._common import Tensor, _array_result, _broadcast_shape, _check_same_device, _wrap
+from ..backend import array_module
 from ._registry import op
 from ..autograd.graph import differentiable, recorded_as
 from ..autograd.grad_mode import _state as _grad_mode
@@ -155,24 +156,32 @@ def matmul(input, other, *, out=None):
     return _matmul(input, other, out=out)
 
 
+def _mm(x, y):
+    """x @ y for arrays: NumPy's matmul (an array also for 1-D @ 1-D), or the GPU library's."""
+    if type(x) is np.ndarray:
+        return np.matmul(x, y, out=...)
+    return array_module(x).matmul(x, y)
+
+
 def _matmul(input, other, *, out=None):
     if type(input) is Tensor and type(other) is Tensor and out is None:
         x, y = input._data, other._data
         if x.dtype is y.dtype and x.ndim and y.ndim and x.dtype.kind != "b":
             try:
-                return _wrap(np.matmul(x, y, out=...))     # the fast path: one NumPy call
+                return _wrap(_mm(x, y))     # the fast path: one NumPy call
             except ValueError:
                 _raise_matmul_error(x, y)
+            except TypeError:
+                _check_same_device(input, other)
+                raise
     x = _array(input, "matmul", "input", 1)
     y = _array(other, "matmul", "other", 2)
     if x.dtype != y.dtype or x.dtype.kind == "b" or not x.ndim or not y.ndim:
         _raise_matmul_error(x, y)
     try:
-        r = np.matmul(x, y)
+        r = _mm(x, y)
     except ValueError:
         _raise_matmul_error(x, y)
-    if x.ndim == 1 and y.ndim == 1:
-        r = np.asarray(r)
     return _finish(_wrap(r), out)
 
 
@@ -250,7 +259,7 @@ def mm(input, mat2, *, out=None):
         raise RuntimeError("mat2 must be a matrix")
     if x.shape[1] != y.shape[0] or x.dtype != y.dtype or x.dtype.kind == "b":
         _check_mm(x, y)
-    return _finish(_wrap(np.matmul(x, y)), out)
+    return _finish(_wrap(_mm(x, y)), out)
 
 
 mm.backward(_product_backward)
@@ -270,7 +279,7 @@ def bmm(input, mat2, *, out=None):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{x.shape[0]}, {x.shape[2]}] but got: [{y.shape[0]}, {y.shape[1]}].")
     _check_dtypes("bmm", x, y)
-    return _finish(_wrap(np.matmul(x, y)), out)
+    return _finish(_wrap(_mm(x, y)), out)
 
 
 bmm.backward(_product_backward)
@@ -285,7 +294,7 @@ def mv(input, vec, *, out=None):
     if x.ndim != 2 or y.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {x.ndim}, {y.ndim}")
     _check_mv(x, y)
-    return _finish(_wrap(np.matmul(x, y)), out)
+    return _finish(_wrap(_mm(x, y)), out)
 
 
 mv.backward(_product_backward)
@@ -297,7 +306,7 @@ def _dot(input, other, fname):
     if x.ndim != 1 or y.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {x.ndim}D and {y.ndim}D tensors")
     _check_dot(x, y)
-    return _wrap(np.asarray(np.dot(x, y)))
+    return _wrap(_array_result(np.dot(x, y)))
 
 
 @op
@@ -337,7 +346,7 @@ def _inner(input, other, *, out=None):
         raise RuntimeError("both inputs should have same dtype")
     if x.dtype.kind == "b":
         _check_dtypes("dot" if x.ndim == y.ndim == 1 else "mm", x, y)
-    return _finish(_wrap(np.asarray(np.inner(x, y))), out)
+    return _finish(_wrap(_array_result(np.inner(x, y))), out)
 
 
 def _inner_backward(ctx, grad):
@@ -409,7 +418,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         _check_mm(a, b)
     _check_addmm_dtypes(input, a, b, "addmm")
     _check_dtypes("mm", a, b)
-    return _finish(_wrap(_scaled_sum(input, np.matmul(a, b), beta, alpha, "addmm")), out)
+    return _finish(_wrap(_scaled_sum(input, _mm(a, b), beta, alpha, "addmm")), out)
 
 
 @op
@@ -428,7 +437,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_name(x)}, "
                            f"{_name(a)}, and {_name(v)}")
     _check_dtypes("mv", a, v)
-    return _finish(_wrap(_scaled_sum(input, np.matmul(a, v), beta, alpha, "addmv")), out)
+    return _finish(_wrap(_scaled_sum(input, _mm(a, v), beta, alpha, "addmv")), out)
 
 
 def _check_batches(x, y):
@@ -449,7 +458,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     y = _array(batch2, "baddbmm", "batch2", 3)
     _check_batches(x, y)
     _check_addmm_dtypes(input, x, y, "baddbmm")
-    return _finish(_wrap(_scaled_sum(input, np.matmul(x, y), beta, alpha, "baddbmm")), out)
+    return _finish(_wrap(_scaled_sum(input, _mm(x, y), beta, alpha, "baddbmm")), out)
 
 
 @op
@@ -462,7 +471,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     _check_addmm_dtypes(input, x, y, "addbmm")
     # (b, n, m) @ (b, m, p) summed over b is one (n, b*m) @ (b*m, p) product
     b, n, m = x.shape
-    product = np.matmul(x.transpose(1, 0, 2).reshape(n, b * m), y.reshape(b * m, y.shape[2]))
+    product = _mm(x.transpose(1, 0, 2).reshape(n, b * m), y.reshape(b * m, y.shape[2]))
     return _finish(_wrap(_scaled_sum(input, product, beta, alpha, "addbmm")), out)
 
 
@@ -570,7 +579,7 @@ def _einsum(equation, operands):
         if set(c for c in inputs if c.isalpha()) - set(output):     # something is summed
             arrays = [arrays[0].astype(np.int64)]
     try:
-        r = np.asarray(np.einsum(equation, *arrays, optimize=len(arrays) > 1))
+        r = _array_result(np.einsum(equation, *arrays, optimize=len(arrays) > 1))
     except ValueError as e:
         raise RuntimeError(_einsum_error(equation, arrays, e)) from None
     return _wrap(r if r.flags.owndata else r.copy())      # NumPy may return a view of an input
@@ -670,7 +679,7 @@ def tensordot(a, b, dims=2, out=None):
         raise RuntimeError("both inputs should have same dtype")
     if x.dtype.kind == "b":
         _check_dtypes("mm", x, y)
-    return _finish(_wrap(np.asarray(np.tensordot(x, y, (dims_a, dims_b)))), out)
+    return _finish(_wrap(_array_result(np.tensordot(x, y, (dims_a, dims_b)))), out)
 
 
 @tensordot.backward
@@ -778,7 +787,7 @@ def det(input):
     _square_float(x, "linalg.det")
     if x.dtype == np.float16:
         raise NotImplementedError("\"lu_cpu\" not implemented for 'Half'")
-    return _wrap(np.asarray(np.linalg.det(x), x.dtype))
+    return _wrap(_array_result(np.linalg.det(x)).astype(x.dtype, copy=False))
 
 
 @det.backward
@@ -843,9 +852,9 @@ def _install_operators(T):
             x, y = self._data, other._data
             if x.dtype is y.dtype and x.dtype.kind == "f" and x.ndim and y.ndim:
                 try:
-                    return _wrap(np.matmul(x, y, out=...))   # no graph to record: one call
-                except ValueError:
-                    pass            # mismatched shapes: matmul raises PyTorch's error
+                    return _wrap(_mm(x, y))   # no graph to record: one call
+                except (ValueError, TypeError):
+                    pass            # mismatched shapes or devices: matmul raises the error
         return matmul(self, other)
 
     def __rmatmul__(self, other):

@@ -11,7 +11,9 @@ import numpy as np
 from .. import _dtype
 from .._dtype import result_type
 from .._tensor import Tensor, _wrap
-from ._common import _checked_scalar, _operand, _raise_broadcast_error
+from ._common import (_array_result, _checked_scalar, _common_device, _on_host, _operand,
+                      _raise_broadcast_error)
+from ..backend import array_module
 from ..autograd.graph import differentiable
 from ._registry import op
 from .creation import zeros_like
@@ -20,7 +22,7 @@ from .creation import zeros_like
 # -- the engine: promotion, one ufunc call, PyTorch's errors ---------------------------------------
 def _cast(x, np_dtype):
     """An operand (array or Python number) in `np_dtype`; out-of-range ints wrap as in C."""
-    if isinstance(x, np.ndarray):
+    if hasattr(x, "astype"):
         return x if x.dtype == np_dtype else x.astype(np_dtype)
     if np_dtype.kind in "iu" and isinstance(x, int):
         info = np.iinfo(np_dtype)
@@ -38,10 +40,15 @@ def _compute(ufunc, a, b, dtype, out=...):
         if out is not ...:                   # in place: x is the output itself
             _check_output_shape(out.shape, _shape(y))
         _raise_broadcast_error(x, y)
+    except TypeError:                        # arrays of two devices: PyTorch's error, or a 0-d
+        moved = _common_device(a, b)         # CPU tensor moved to the GPU and the op run again
+        if moved is None:
+            raise
+        return _compute(ufunc, *moved, dtype, out)
 
 
 def _shape(x):
-    return x.shape if isinstance(x, np.ndarray) else ()
+    return getattr(x, "shape", ())
 
 
 def _check_output_shape(out_shape, *shapes):
@@ -70,6 +77,8 @@ def _binary(ufunc, a, b, check=None):
                 return _wrap(ufunc(x, y, out=...))
             except ValueError:
                 _raise_broadcast_error(x, y)
+            except TypeError:
+                pass                         # arrays of two devices: _compute sorts it out
     elif (tb is float or tb is int) and x.dtype.kind == "f":
         return _wrap(ufunc(x, b, out=...))
     if check is not None:
@@ -149,6 +158,11 @@ def _binary_(ufunc, self, other, check=None):
         except ValueError:
             _check_output_shape(out.shape, other._data.shape)
             raise
+        except TypeError:
+            moved = _common_device(self, other)
+            if moved is None or moved[0] is not self:
+                raise
+            ufunc(out, moved[1]._data, out=out)
         return self
     if check is not None:
         check(self, other)
@@ -173,7 +187,7 @@ def _finish(result, out):
         if out._data.size:
             raise RuntimeError(f"output with shape {list(out._data.shape)} doesn't match the "
                                f"broadcast shape {list(result._data.shape)}")
-        out._data = np.empty(result._data.shape, out._data.dtype)
+        out._data = array_module(out._data).empty(result._data.shape, out._data.dtype)
         out._storage = None
         out._offset = 0
     out._data[...] = result._data
@@ -315,7 +329,7 @@ def _rounded_divide(input, other, rounding_mode, *, out=None):
         x, y = _integer_division_operands(input, other, rt, "div_trunc_cpu")
         q = np.floor_divide(x, y, out=...)
         # floor rounds toward -inf: add one back where the division was inexact and negative
-        q = q + ((np.remainder(x, y) != 0) & ((np.asarray(x) < 0) != (np.asarray(y) < 0)))
+        q = q + ((np.remainder(x, y) != 0) & ((x < 0) != (y < 0)))
         return _finish(_wrap(q.astype(rt.np, copy=False)), out)
     raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                        f"found '{rounding_mode}'")
@@ -358,7 +372,8 @@ def _integer_division_operands(a, b, rt, kernel):
         raise _not_implemented(kernel, rt)
     x, y = _cast(_operand(a), rt.np), _cast(_operand(b), rt.np)
     # (an empty dividend gives an empty result: nothing is divided, nothing to refuse)
-    if not rt.is_floating_point and np.size(x) and np.any(np.asarray(y) == 0):
+    if not rt.is_floating_point and getattr(x, "size", 1) and bool((y == 0).any() if hasattr(
+            y, "any") else y == 0):
         raise RuntimeError("ZeroDivisionError")
     return x, y
 
@@ -435,7 +450,8 @@ def _power_by_number(x, exponent):
 
 def _integer_power(x, e, np_dtype):
     """x ** e for integers where e may hold negatives: 1/x**k rounds to 0 unless x is 1 or -1."""
-    x, e = np.asarray(x), np.asarray(e)
+    xp = array_module(x if hasattr(x, "shape") else e)
+    x, e = xp.asarray(x), xp.asarray(e)
     negative = e < 0
     result = np.power(x, np.where(negative, 0, e))
     odd = (e % 2) != 0
@@ -723,7 +739,8 @@ def _rsqrt(x, out=...):
 
 def _erf(x, out=...):
     # NumPy has no erf ufunc; math.erf per element is exact (and erf is rare in this course)
-    r = np.asarray(np.frompyfunc(math.erf, 1, 1)(x), dtype=object).astype(x.dtype)
+    r = _on_host(lambda h: np.asarray(np.frompyfunc(math.erf, 1, 1)(h), dtype=object).astype(
+        h.dtype), x)
     if out is not ...:
         out[...] = r
         return out
@@ -1124,6 +1141,8 @@ def _compare(ufunc, name):
                 return _finish(_wrap(ufunc(x, other._data, out=...)), out)
             except ValueError:
                 _raise_broadcast_error(x, other._data)
+            except TypeError:
+                pass                         # two devices: _compute raises PyTorch's error
         return _finish(_wrap(_compute(ufunc, input, other, result_type(input, other))), out)
 
     def f_(self, other):
@@ -1190,7 +1209,7 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def _predicate(ufunc, name, doc):
     def f(input):
-        return _wrap(np.asarray(ufunc(input._data)))
+        return _wrap(_array_result(ufunc(input._data)))
     f.__doc__ = doc
     return op(_named(f, name))
 
@@ -1210,6 +1229,11 @@ def _logical(ufunc, name):
             return _wrap(ufunc(input._data, other._data, out=...))
         except ValueError:
             _raise_broadcast_error(input._data, other._data)
+        except TypeError:
+            moved = _common_device(input, other)
+            if moved is None:
+                raise
+            return f(*moved)
 
     def f_(self, other):
         return _write(self, f(self, other)._data)
@@ -1386,7 +1410,7 @@ def copy_(self, src, non_blocking=False):
     """Copy `src`'s values (broadcast, cast to self's dtype) into self, in place."""
     x = _operand(src)
     if not isinstance(src, Tensor):
-        x = np.array(x).astype(self._data.dtype)        # numbers wrap into the dtype, like C
+        x = np.array(x).astype(self._data.dtype)[()]    # numbers wrap into the dtype, like C
     _check_no_overlap(self._data)
     try:
         self._data[...] = x
@@ -1433,8 +1457,8 @@ def _operator(ufunc, op):
                 if kind is Tensor and not other.requires_grad and other._data.dtype is x.dtype:
                     try:
                         return _wrap(ufunc(x, other._data, out=...))
-                    except ValueError:
-                        pass        # not broadcastable: the op raises PyTorch's error
+                    except (ValueError, TypeError):
+                        pass        # not broadcastable, or two devices: the op raises the error
         return op(self, other)
     operator.__name__ = operator.__qualname__ = op.__name__
     return operator

@@ -45,8 +45,10 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from .._device import _as_device
-from .._generator import Generator, _resolve, default_generator
+from .._device import CPU, _as_device, backend_of
+from ..backend import array_module, backend_of_array
+from .._generator import (CudaGenerator, Generator, _resolve, default_generator,
+                          manual_seed_all)
 from .._tensor import Tensor, _wrap
 from ._common import _broadcast_shape, _parse_size
 from ._registry import op
@@ -66,7 +68,7 @@ op(default_generator, names=("default_generator",), method=False)
 @op(method=False)
 def manual_seed(seed):
     """Seed the default generator (and so every sampling op without `generator=`); returns it."""
-    return default_generator.manual_seed(int(seed))
+    return manual_seed_all(int(seed))     # the GPUs' generators too, as in PyTorch
 
 
 @op(method=False)
@@ -141,6 +143,8 @@ def _memory_order(array):
 def _fill(self, values):
     """Write `values` (flat, in draw order) into tensor `self` in its memory order."""
     target = _memory_order(self._data)
+    if type(target) is not np.ndarray and type(values) is np.ndarray:   # drawn on the host
+        values = backend_of_array(target).from_numpy(values, self.device.index)
     if any(st == 0 and sh > 1 for st, sh in zip(target.strides, target.shape)):
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
                            "refers to a single memory location. Please clone() the tensor before "
@@ -149,9 +153,24 @@ def _fill(self, values):
     return self
 
 
-def _new(shape, values, dtype, requires_grad=False):
-    """A fresh contiguous tensor of `shape` holding `values` (flat, in draw order)."""
-    return _finish(_wrap(values.astype(dtype.np, copy=False).reshape(shape)), requires_grad)
+def _new(shape, values, dtype, requires_grad=False, device=CPU):
+    """A fresh contiguous tensor of `shape` holding `values` (flat, in draw order) on `device`."""
+    values = values.astype(dtype.np, copy=False).reshape(shape)
+    if device is not CPU and type(values) is np.ndarray:
+        values = backend_of(device).from_numpy(values, device.index)
+    return _finish(_wrap(values), requires_grad)
+
+
+def _empty(shape, np_dtype, device=CPU):
+    """A new array to fill, on `device` (a device, or a tensor whose device it takes)."""
+    if hasattr(device, "_data"):
+        return array_module(device._data).empty(shape, np_dtype)
+    return (np if device is CPU else backend_of(device).xp).empty(shape, np_dtype)
+
+
+def _on_gpu(gen):
+    """The GPU random source to draw from directly, or None (draw words on the host)."""
+    return gen._source if type(gen) is CudaGenerator else None
 
 
 def _size_and_kwargs(size, fname, out, device, size_kw=None):
@@ -545,16 +564,20 @@ def rand(*args, size=None, generator=None, out=None, dtype=None, layout=None, de
     dtype = _float_dtype(dtype, "check_uniform_bounds")
     if out is not None:
         return uniform_(out, generator=generator)
-    values = _uniform_values(_resolve(generator), math.prod(shape), dtype.np, 0, 1)
-    return _new(shape, values, dtype, requires_grad)
+    device = _as_device(device)
+    gen = _resolve(generator, device)
+    if _on_gpu(gen):
+        return _new(shape, _on_gpu(gen).uniform(math.prod(shape), dtype.np), dtype, requires_grad)
+    values = _uniform_values(gen, math.prod(shape), dtype.np, 0, 1)
+    return _new(shape, values, dtype, requires_grad, device)
 
 
 @op(method=False)
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None,
               requires_grad=False, memory_format=None):
     """`rand` with input's shape (and dtype unless `dtype=` is given)."""
-    return rand(input.shape, generator=generator, dtype=dtype or input.dtype, device=device,
-                requires_grad=requires_grad)
+    return rand(input.shape, generator=generator, dtype=dtype or input.dtype,
+                device=input.device if device is None else device, requires_grad=requires_grad)
 
 
 @op(method=False)
@@ -565,16 +588,20 @@ def randn(*args, size=None, generator=None, out=None, dtype=None, layout=None, d
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
     if out is not None:
         return normal_(out, generator=generator)
-    values = _normal_values(_resolve(generator), math.prod(shape), dtype.np, 0.0, 1.0)
-    return _new(shape, values, dtype, requires_grad)
+    device = _as_device(device)
+    gen = _resolve(generator, device)
+    if _on_gpu(gen):
+        return _new(shape, _on_gpu(gen).normal(math.prod(shape), dtype.np), dtype, requires_grad)
+    values = _normal_values(gen, math.prod(shape), dtype.np, 0.0, 1.0)
+    return _new(shape, values, dtype, requires_grad, device)
 
 
 @op(method=False)
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None,
                requires_grad=False, memory_format=None):
     """`randn` with input's shape (and dtype unless `dtype=` is given)."""
-    return randn(input.shape, generator=generator, dtype=dtype or input.dtype, device=device,
-                 requires_grad=requires_grad)
+    return randn(input.shape, generator=generator, dtype=dtype or input.dtype,
+                 device=input.device if device is None else device, requires_grad=requires_grad)
 
 
 def _randint_args(args, low, high, size, fname):
@@ -601,7 +628,8 @@ def randint(*args, low=None, high=None, size=None, generator=None, out=None, dty
     """Integers uniform on [low, high): `randint(high, size)` or `randint(low, high, size)`."""
     low, high, size = _randint_args(args, low, high, size, "randint")
     shape = _size_and_kwargs((size,), "randint", out, device)
-    target = out if out is not None else _wrap(np.empty(shape, (dtype or _dtype.int64).np))
+    target = out if out is not None else _wrap(_empty(shape, (dtype or _dtype.int64).np,
+                                                      _as_device(device)))
     random_(target, low, high, generator=generator)
     return _finish(target, requires_grad)
 
@@ -611,7 +639,8 @@ def randint_like(input, *args, low=None, high=None, generator=None, dtype=None, 
                  device=None, requires_grad=False, memory_format=None):
     """`randint_like(input, high)` or `randint_like(input, low, high)`: input's shape and dtype."""
     low, high, _ = _randint_args((*args, input.shape), low, high, None, "randint_like")
-    target = _wrap(np.empty(input.shape, (dtype or input.dtype).np))
+    target = _wrap(_empty(input.shape, (dtype or input.dtype).np,
+                          input if device is None else _as_device(device)))
     random_(target, low, high, generator=generator)
     return _finish(target, requires_grad)
 
@@ -620,7 +649,7 @@ def randint_like(input, *args, low=None, high=None, generator=None, dtype=None, 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False):
     """A random permutation of 0..n-1 (int64 unless `dtype=`), PyTorch's for the same seed."""
-    _as_device(device)
+    device = _as_device(device) if out is None else out.device
     n = _as_int(n, "randperm", "n")
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
@@ -630,11 +659,11 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
                            f"{dtype._typed_name} type.")
     if n >= (2 ** 32 - 1) // 20:
         raise RuntimeError("randperm: n >= 214748364 (PyTorch's 64-bit shuffle) is not supported")
-    values = _randperm(_resolve(generator), n)
+    gen = _resolve(generator, device)
+    values = _on_gpu(gen).permutation(n) if _on_gpu(gen) else _randperm(gen, n)
     if out is not None:
-        out._data[...] = values.reshape(out.shape)
-        return out
-    return _new((n,), values, dtype, requires_grad)
+        return _fill(out, values)
+    return _new((n,), values, dtype, requires_grad, device)
 
 
 # ==== in-place samplers (Tensor methods) =========================================================
@@ -646,7 +675,11 @@ def uniform_(self, from_=0, to=1, *, generator=None, **kwargs):
         raise TypeError(f"uniform_() got an unexpected keyword argument '{next(iter(kwargs))}'")
     dtype = _float_dtype(self.dtype, "check_uniform_bounds")
     _check_uniform(dtype, low, to)
-    return _fill(self, _uniform_values(_resolve(generator), self._data.size, dtype.np, low, to))
+    gen = _resolve(generator, self)
+    if _on_gpu(gen):
+        u = _on_gpu(gen).uniform(self._data.size, dtype.np)
+        return _fill(self, (u * (to - low) + low).astype(dtype.np, copy=False))
+    return _fill(self, _uniform_values(gen, self._data.size, dtype.np, low, to))
 
 
 @op(function=False)
@@ -654,7 +687,11 @@ def normal_(self, mean=0, std=1, *, generator=None):
     """Fill with normal samples N(mean, std**2): PyTorch's numbers for the same seed."""
     dtype = _float_dtype(self.dtype, "normal_kernel_cpu")
     _check_std(std)
-    values = _normal_values(_resolve(generator), self._data.size, dtype.np, mean, std,
+    gen = _resolve(generator, self)
+    if _on_gpu(gen):
+        z = _on_gpu(gen).normal(self._data.size, dtype.np)
+        return _fill(self, (z * std + mean).astype(dtype.np, copy=False))
+    values = _normal_values(gen, self._data.size, dtype.np, mean, std,
                             contiguous=self._data.flags.c_contiguous)
     return _fill(self, values)
 
@@ -668,7 +705,7 @@ def random_(self, *args, generator=None, **kwargs):
                         "(), (int to), or (int from, int to)")
     low, to = (0, args[0]) if len(args) == 1 else (tuple(args) + (0, None))[:2]
     low, to = kwargs.get("from", low), kwargs.get("to", to)
-    gen = _resolve(generator)
+    gen = _resolve(generator, self)
     if not args and not kwargs:
         return _fill(self, _full_range_integers(gen, self._data.size, self.dtype))
     low = _as_int(low, "random_", "from")
@@ -713,11 +750,15 @@ def _bernoulli_tensor_values(gen, self, p):
 @op(function=False)
 def bernoulli_(self, p=0.5, *, generator=None):
     """Fill with 1 (probability p) or 0; p is a number or a tensor broadcastable to self."""
-    gen = _resolve(generator)
+    gen = _resolve(generator, self)
     if isinstance(p, Tensor):
+        if type(p._data) is not np.ndarray:          # drawn on the host: p read there too
+            p = p.cpu()
         return _fill(self, _bernoulli_tensor_values(gen, self, p))
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_fmt(p)}")
+    if _on_gpu(gen):                                 # dropout's masks: drawn on the GPU
+        return _fill(self, _on_gpu(gen).uniform(self._data.size, _f32) < p)
     return _fill(self, _uniform01(gen, self._data.size, _f64) < p)
 
 
@@ -725,7 +766,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
 def bernoulli(input, p=None, *, generator=None, out=None):
     """0/1 samples: with probabilities `input` (p=None), or with probability p everywhere."""
     # PyTorch fills a contiguous result (whatever input's layout), reading p in logical order
-    result = out if out is not None else _wrap(np.empty(input._data.shape, input._data.dtype))
+    result = out if out is not None else _wrap(_empty(input._data.shape, input._data.dtype, input))
     if p is None:
         return bernoulli_(result, input, generator=generator)
     return bernoulli_(result, p, generator=generator)
@@ -749,7 +790,7 @@ def exponential_(self, lambd=1, *, generator=None):
     _continuous_check(self, "Exponential", "scalar")
     if not lambd > 0.0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_fmt(lambd)}")
-    return _fill(self, _exponential_values(_resolve(generator), self._data.size, lambd))
+    return _fill(self, _exponential_values(_resolve(generator, self), self._data.size, lambd))
 
 
 @op(function=False)
@@ -757,7 +798,7 @@ def geometric_(self, p, *, generator=None):
     """Fill with the number of Bernoulli(p) trials up to the first success."""
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_fmt(p)}")
-    u = _uniform01(_resolve(generator), self._data.size, _f64)
+    u = _uniform01(_resolve(generator, self), self._data.size, _f64)
     return _fill(self, np.ceil(_libm("log", u) / math.log(1 - p)))
 
 
@@ -767,7 +808,7 @@ def cauchy_(self, median=0, sigma=1, *, generator=None):
     _continuous_check(self, "Cauchy", "cpp")
     if not sigma > 0.0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_fmt(sigma)}")
-    u = _uniform01(_resolve(generator), self._data.size, _f64)
+    u = _uniform01(_resolve(generator, self), self._data.size, _f64)
     return _fill(self, median + sigma * _libm("tan", math.pi * (u - 0.5)))
 
 
@@ -777,7 +818,7 @@ def log_normal_(self, mean=1, std=2, *, generator=None):
     _continuous_check(self, "LogNormal", "cpp")
     if not std > 0.0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_fmt(std)}")
-    values = _serial_normal(_resolve(generator), self._data.size, mean, std)
+    values = _serial_normal(_resolve(generator, self), self._data.size, mean, std)
     return _fill(self, _libm("exp", values))
 
 
@@ -787,7 +828,9 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
            device=None, pin_memory=False, requires_grad=False):
     """N(mean, std**2) samples: `normal(mean_tensor, std_tensor)`, `normal(mean_tensor, std)`,
     `normal(mean, std_tensor)`, or `normal(mean, std, size)` with numbers."""
-    gen = _resolve(generator)
+    where = next((x for x in (mean, std) if isinstance(x, Tensor)), None)
+    where = where if where is not None else (None if out is not None else _as_device(device))
+    gen = _resolve(generator, out if out is not None else where)
     mean_is_tensor, std_is_tensor = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mean_is_tensor and not std_is_tensor:
         if size is None:
@@ -799,7 +842,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         shape = _size_and_kwargs((size,), "normal", out, device)
         dtype = _float_dtype(dtype, "normal_kernel_cpu")
         _check_std(std)
-        target = out if out is not None else _wrap(np.empty(shape, dtype.np))
+        target = out if out is not None else _wrap(_empty(shape, dtype.np, where))
         return _finish(normal_(target, mean, std, generator=gen), requires_grad)
     if size is not None:
         raise TypeError("normal(): 'size' is only accepted when mean and std are both numbers")
@@ -811,21 +854,21 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         # PyTorch: empty_like(mean).normal_(0, std).add_(mean)
         _check_std(std)
         dtype = _float_dtype(mean.dtype, "normal_kernel_cpu")
-        result = normal_(_wrap(np.empty(mean.shape, dtype.np)), 0, std, generator=gen)
+        result = normal_(_wrap(_empty(mean.shape, dtype.np, mean)), 0, std, generator=gen)
         values = (result._data + mean._data).astype(dtype.np, copy=False)
     else:
         # PyTorch: output.normal_(0, 1).mul_(std).add_(mean)
         like = mean if mean_is_tensor else std
         shape = _broadcast_shape(mean.shape, std.shape) if mean_is_tensor else tuple(std.shape)
         dtype = _float_dtype(like.dtype, "normal_kernel_cpu")
-        result = normal_(_wrap(np.empty(shape, dtype.np)), generator=gen)
+        result = normal_(_wrap(_empty(shape, dtype.np, like)), generator=gen)
         mean_data = mean._data if mean_is_tensor else dtype.np.type(mean)
         values = ((result._data * std._data).astype(dtype.np, copy=False) + mean_data)
         values = values.astype(dtype.np, copy=False)
     if out is not None:
         out._data[...] = values
         return out
-    return _wrap(np.ascontiguousarray(values))
+    return _wrap(array_module(values).ascontiguousarray(values))
 
 
 def _multinomial_checks(input, num_samples, replacement):
@@ -848,6 +891,10 @@ def _multinomial_checks(input, num_samples, replacement):
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
     """Indices sampled from the rows of `input` (unnormalised probabilities)."""
     num_samples = _as_int(num_samples, "multinomial", "num_samples")
+    if type(input._data) is not np.ndarray:     # sampled on the host, with the GPU's generator
+        result = multinomial(input.cpu(), num_samples, replacement,
+                             generator=_resolve(generator, input)).to(input.device)
+        return result if out is None else out.copy_(result)
     _multinomial_checks(input, num_samples, replacement)
     gen = _resolve(generator)
     probs = input._data
@@ -894,6 +941,8 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 def poisson(input, generator=None):
     """Poisson(rate) samples for each rate in `input` (statistically like PyTorch's, not the
     same numbers: NumPy's vectorised sampler is seeded from two words of the stream)."""
+    if type(input._data) is not np.ndarray:     # sampled on the host, with the GPU's generator
+        return poisson(input.cpu(), _resolve(generator, input)).to(input.device)
     rates = input._data
     if rates.size and not (rates >= 0).all():
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")

@@ -17,7 +17,8 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from ._common import Tensor, _check_tensor, _dims, _np_dtype, _wrap, _wrap_dim
+from ._common import Tensor, _array_result, _check_tensor, _dims, _np_dtype, _wrap, _wrap_dim
+from ..backend import array_module, ascontiguousarray
 from ..autograd.graph import differentiable, recorded_as
 from ._registry import op
 from .pointwise import _finish, maximum, minimum, true_divide
@@ -230,6 +231,8 @@ def _cast_to(x, dtype):
 def _result(r, np_dtype=None):
     """A tensor over a NumPy result: C-contiguous (as PyTorch's results are), and a 0-d array
     where NumPy gave a scalar. Copies only when the layout needs it."""
+    if type(r) is not np.ndarray and not isinstance(r, np.generic):      # a GPU array
+        return _wrap(r.astype(r.dtype if np_dtype is None else np_dtype, order="C", copy=False))
     return _wrap(np.asarray(r, dtype=np_dtype, order="C"))
 
 
@@ -405,7 +408,7 @@ def _variance(input, dim, keepdim, correction, fname):
                       "than the reduction factor (input numel divided by output numel).",
                       UserWarning, stacklevel=3)
     var = _divide(np.add.reduce(squares, axes, keepdims=keepdim), builtins.max(0, dof))
-    var = np.asarray(var)
+    var = _array_result(var)
     return var, mean.reshape(var.shape), x.dtype
 
 
@@ -557,7 +560,7 @@ _prod_along = recorded_as("ProdBackward1", _prod, _prod_backward,
 def _values_and_indices(x, d, keepdim, arg_reduce, fname):
     """The extreme values along dim `d` and their (first) positions; NaN counts as the extreme."""
     if x.ndim == 0:
-        return _wrap(x.copy()), _wrap(np.zeros((), np.int64))
+        return _wrap(x.copy()), _wrap(array_module(x).zeros((), np.int64))
     if x.shape[d] == 0:
         raise IndexError(f"{fname}(): Expected reduction dim {d} to have non-zero size.")
     indices = arg_reduce(x, axis=d, keepdims=True)
@@ -725,11 +728,11 @@ def _arg_extreme(input, dim, keepdim, arg_reduce, fname):
         if x.size == 0:
             raise IndexError(f"{fname}(): Expected reduction dim to be specified for "
                              "input.numel() == 0.")
-        r = np.asarray(arg_reduce(x), np.int64)         # index into the flattened tensor
+        r = _array_result(arg_reduce(x)).astype(np.int64, copy=False)   # into the flattened x
         return _result(r.reshape((1,) * x.ndim) if keepdim else r)
     d = _one_dim(dim, x.ndim, fname)
     if x.ndim == 0:
-        return _wrap(np.zeros((), np.int64))
+        return _wrap(array_module(x).zeros((), np.int64))
     if x.shape[d] == 0:
         raise IndexError(f"{fname}(): Expected reduction dim {d} to have non-zero size.")
     return _result(arg_reduce(x, axis=d, keepdims=keepdim), np.int64)
@@ -883,10 +886,16 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     if x.dtype.kind != "f":
         x = x.astype(_dtype.get_default_dtype().np)
     axes = _reduce_axes(x, dim, "logsumexp")
-    shift = np.asarray(np.max(x, axis=axes, keepdims=True, initial=-np.inf))
-    shift[~np.isfinite(shift)] = 0      # an infinite max would turn x - max into nan
-    total = _float_sum(np.exp(x - shift), axes, keepdim)
-    r = np.log(total) + shift.reshape(np.shape(total))
+    xp = array_module(x)
+    if x.size:
+        shift = _array_result(x.max(axis=axes, keepdims=True))
+    else:                               # (an empty reduction: max's identity, -inf)
+        reduced = builtins.range(x.ndim) if axes is None else axes
+        shift = xp.full([1 if d in reduced else n for d, n in enumerate(x.shape)], -np.inf,
+                        x.dtype)
+    shift[~xp.isfinite(shift)] = 0      # an infinite max would turn x - max into nan
+    total = _float_sum(xp.exp(x - shift), axes, keepdim)
+    r = xp.log(total) + shift.reshape(getattr(total, "shape", ()))
     return _finish(_result(r, x.dtype), out)
 
 
@@ -983,14 +992,14 @@ def _running_extreme(input, dim, ufunc, fname, result_type):
     x = _input(input, fname)
     d = _one_dim(dim, x.ndim, fname)
     if x.ndim == 0:
-        return result_type((_wrap(x.copy()), _wrap(np.zeros((), np.int64))))
+        return result_type((_wrap(x.copy()), _wrap(array_module(x).zeros((), np.int64))))
     values = ufunc.accumulate(x, axis=d)
     hit = x == values
     if x.dtype.kind == "f":
         hit |= np.isnan(x)
     shape = [1] * x.ndim
     shape[d] = x.shape[d]
-    positions = np.arange(x.shape[d], dtype=np.int64).reshape(shape)
+    positions = array_module(x).arange(x.shape[d], dtype=np.int64).reshape(shape)
     indices = np.maximum.accumulate(np.where(hit, positions, 0), axis=d)
     return result_type((_result(values), _result(indices)))
 
@@ -1036,8 +1045,8 @@ def _sort_indices(x, d, descending):
 
 def _sorted(x, d, descending):
     if x.ndim == 0:
-        return x.copy(), np.zeros((), np.int64)
-    indices = np.ascontiguousarray(_sort_indices(x, d, descending), dtype=np.int64)
+        return x.copy(), array_module(x).zeros((), np.int64)
+    indices = ascontiguousarray(_sort_indices(x, d, descending), dtype=np.int64)
     return np.take_along_axis(x, indices, axis=d), indices
 
 
@@ -1086,8 +1095,8 @@ def topk(input, k, dim=None, largest=True, sorted=True):
     values, indices = _sorted(x, d, largest)
     if x.ndim:
         keep = (slice(None),) * d + (slice(0, k),)
-        values = np.ascontiguousarray(values[keep])
-        indices = np.ascontiguousarray(indices[keep])
+        values = ascontiguousarray(values[keep])
+        indices = ascontiguousarray(indices[keep])
     return _TopkResult((_wrap(values), _wrap(indices)))
 
 
@@ -1121,7 +1130,7 @@ def kthvalue(input, k, dim=None, keepdim=False):
     if x.dtype.kind == "b":
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
     if x.ndim == 0:
-        return _KthvalueResult((_wrap(x.copy()), _wrap(np.zeros((), np.int64))))
+        return _KthvalueResult((_wrap(x.copy()), _wrap(array_module(x).zeros((), np.int64))))
     indices = _select_along(x, d, k - 1, True)
     values = np.take_along_axis(x, indices, axis=d)
     if not keepdim:
@@ -1175,7 +1184,7 @@ def _median_dim(input, dim, keepdim):
         raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
     d = _one_dim(dim, x.ndim, "median")
     if x.ndim == 0:
-        return _MedianResult((_wrap(x.copy()), _wrap(np.zeros((), np.int64))))
+        return _MedianResult((_wrap(x.copy()), _wrap(array_module(x).zeros((), np.int64))))
     if x.shape[d] == 0:
         raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
     values, indices = _median_along(x, d)
@@ -1198,7 +1207,7 @@ def mode(input, dim=-1, keepdim=False):
     x = _input(input, "mode")
     d = _one_dim(dim, x.ndim, "mode")
     if x.ndim == 0:
-        return _ModeResult((_wrap(x.copy()), _wrap(np.zeros((), np.int64))))
+        return _ModeResult((_wrap(x.copy()), _wrap(array_module(x).zeros((), np.int64))))
     if x.shape[d] == 0:
         raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
     # Sort each row (stably), then find the longest run of equal values.
@@ -1206,16 +1215,17 @@ def mode(input, dim=-1, keepdim=False):
     order = np.argsort(rows, axis=-1, kind="stable")
     s = np.take_along_axis(rows, order, axis=-1)
     n = s.shape[-1]
-    position = np.arange(n)
-    starts = np.ones(s.shape, bool)
+    xp = array_module(x)
+    position = xp.arange(n)
+    starts = xp.ones(s.shape, bool)
     starts[..., 1:] = s[..., 1:] != s[..., :-1]
-    ends = np.ones(s.shape, bool)
+    ends = xp.ones(s.shape, bool)
     ends[..., :-1] = starts[..., 1:]
     run_start = np.maximum.accumulate(np.where(starts, position, 0), axis=-1)
     run_length = np.where(ends, position - run_start + 1, 0)      # counted at each run's end
     best = np.argmax(run_length, axis=-1, keepdims=True)         # first longest = smallest value
-    values = np.ascontiguousarray(np.moveaxis(np.take_along_axis(s, best, axis=-1), -1, d))
-    indices = np.ascontiguousarray(np.moveaxis(np.take_along_axis(order, best, axis=-1), -1, d),
+    values = ascontiguousarray(np.moveaxis(np.take_along_axis(s, best, axis=-1), -1, d))
+    indices = ascontiguousarray(np.moveaxis(np.take_along_axis(order, best, axis=-1), -1, d),
                                    dtype=np.int64)
     if not keepdim:
         values, indices = values.squeeze(d), indices.squeeze(d)

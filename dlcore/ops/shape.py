@@ -17,9 +17,10 @@ import numpy as np
 from .. import _dtype
 from .._dtype import result_type
 from .._size import Size
-from .._tensor import (Tensor, _as_strided_view, _contiguous_strides, _dense, _view_at, _wrap,
-                       _wrap_dim)
-from ._common import _dims
+from .._tensor import (Tensor, _as_strided_view, _contiguous_strides, _dense, _move_array,
+                       _view_at, _wrap, _wrap_dim)
+from ._common import _check_same_device, _dims
+from ..backend import array_module, ascontiguousarray
 from ..autograd.graph import differentiable
 from ._registry import op
 
@@ -182,7 +183,7 @@ def _(ctx, grad):
 def _embedded(grad, shape, key):
     """Zeros of `shape` with `grad` written at `key` (a basic index): the gradient of a view that
     kept only some elements. Differentiable in `grad`: its own gradient is `gg[key]`."""
-    out = np.zeros(shape, grad._data.dtype)
+    out = array_module(grad._data).zeros(shape, grad._data.dtype)
     out[key] = grad._data
     return _wrap(out)
 
@@ -780,11 +781,12 @@ def _(ctx, grad):
     input = ctx.inputs[0]
     size, stride = list(ctx.arg(1, "size")), list(ctx.arg(2, "stride"))
     offset = ctx.arg(3, "storage_offset")
-    position = np.asarray(input.storage_offset() if offset is None else offset, np.int64)
+    xp = array_module(grad._data)
+    position = xp.asarray(input.storage_offset() if offset is None else offset, np.int64)
     for d, (n, step) in enumerate(zip(size, stride)):
-        position = position + (np.arange(n) * step).reshape((n,) + (1,) * (len(size) - d - 1))
-    position = np.broadcast_to(position, size).reshape(-1)
-    storage_grad = _wrap(np.zeros(len(input.storage()), grad._data.dtype))
+        position = position + (xp.arange(n) * step).reshape((n,) + (1,) * (len(size) - d - 1))
+    position = xp.broadcast_to(position, size).reshape(-1)
+    storage_grad = _wrap(xp.zeros(len(input.storage()), grad._data.dtype))
     storage_grad = storage_grad.index_add(0, _wrap(position), reshape(grad, -1))
     return as_strided(storage_grad, input._data.shape, input.stride(), input.storage_offset())
 
@@ -801,6 +803,9 @@ def _join_inputs(tensors, fname):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
                             f"{type(t).__name__}")
     arrays = [t._data for t in tensors]
+    kind = type(arrays[0])
+    if any(type(a) is not kind for a in arrays):
+        _check_same_device(*tensors)
     first = arrays[0].dtype
     if all(a.dtype is first for a in arrays):
         return arrays, _dtype._FROM_NUMPY[first]
@@ -843,7 +848,7 @@ def _(ctx, grad):
     for t in ctx.inputs[0]:
         x = t._data
         if x.shape == (0,) and grad._data.ndim != 1:         # skipped by the forward
-            grads.append(_wrap(np.zeros(0, grad._data.dtype)))
+            grads.append(_wrap(array_module(grad._data).zeros(0, grad._data.dtype)))
             continue
         grads.append(narrow(grad, d, start, x.shape[d]))
         start += x.shape[d]
@@ -864,7 +869,9 @@ def stack(tensors, dim=0, *, out=None):
                                f"{list(arrays[0].shape)} at entry 0 and {list(a.shape)} at "
                                f"entry {i}")
     # np.array of equal-shaped arrays stacks them along a new first dim, faster than np.stack
-    return _wrap(np.array(arrays) if d == 0 else np.stack(arrays, axis=d))
+    if d == 0 and type(arrays[0]) is np.ndarray:
+        return _wrap(np.array(arrays))
+    return _wrap(array_module(arrays[0]).stack(arrays, axis=d))
 
 
 @stack.backward
@@ -985,7 +992,7 @@ def _(ctx, grad):
 @differentiable()
 def rot90(input, k=1, dims=(0, 1)):
     """Rotated by k quarter turns in the plane of `dims` (from the first towards the second)."""
-    return _wrap(np.ascontiguousarray(np.rot90(input._data, k, dims)))
+    return _wrap(ascontiguousarray(np.rot90(input._data, k, dims)))
 
 
 @rot90.backward
@@ -1028,7 +1035,7 @@ def atleast_3d(input):
 def contiguous(self, memory_format=None):
     """The tensor itself if its elements are in row-major order, else a row-major copy."""
     x = self._data
-    return self if x.flags.c_contiguous else _wrap(np.ascontiguousarray(x))
+    return self if x.flags.c_contiguous else _wrap(ascontiguousarray(x))
 
 
 @op(function=False)
@@ -1048,9 +1055,14 @@ clone.backward(_passed_on)
 
 
 @differentiable(name="ToCopyBackward0")
-def _to_copy(input, dtype):
-    """`input.to(dtype)` as a new tensor (the engine casts the gradient back to input's dtype)."""
-    return _wrap(input._data.astype(dtype.np))
+def _to_copy(input, dtype, device=None):
+    """`input.to(dtype)` or `input.to(device, dtype)` as a new tensor (the engine casts the
+    gradient back to input's dtype; backward moves it back to input's device)."""
+    if device is None:
+        return _wrap(input._data.astype(dtype.np))
+    return _wrap(_move_array(input._data, device).astype(dtype.np, copy=False))
 
 
-_to_copy.backward(_passed_on)
+@_to_copy.backward
+def _(ctx, grad):
+    return grad if ctx.arg(2, "device") is None else grad.to(ctx.inputs[0].device)

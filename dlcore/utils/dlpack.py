@@ -8,7 +8,8 @@ them and wraps the same memory. dlcore tensors are producers (`Tensor.__dlpack__
 """
 import numpy as np
 
-from .._device import _as_device
+from .._device import _as_device, backend_of
+from .._tensor import _wrap
 from ..ops.creation import from_numpy
 
 __all__ = ["from_dlpack"]
@@ -30,7 +31,8 @@ def from_dlpack(ext_tensor):
                         f"PyTorch tensor, a CuPy array...), got {type(ext_tensor).__name__}")
     device_type, device_id = ext_tensor.__dlpack_device__()
     if device_type in _GPU:
-        _as_device(f"cuda:{device_id}")      # raises dlcore's "not available" error
+        device = _as_device(f"cuda:{device_id}")     # raises dlcore's "no GPU" error if none
+        return _wrap(backend_of(device).xp.from_dlpack(ext_tensor))
     if device_type not in _CPU_READABLE:
         raise RuntimeError(f"from_dlpack(): DLPack device type {device_type} is not supported; "
                            "dlcore reads CPU memory only")

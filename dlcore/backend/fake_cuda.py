@@ -1,0 +1,276 @@
+"""A test-only stand-in for a CUDA device, backed by NumPy: on with DLCORE_FAKE_CUDA=1, never
+by default.
+
+It lets the test suite exercise the device plumbing (placement, moves, mismatch errors,
+printing, `Module.to`, optimizer state) on machines without a GPU. Its arrays are a NumPy
+subclass that behaves like CuPy's where dlcore could go wrong:
+- mixing one with a plain NumPy array in a ufunc raises TypeError, as CuPy does, so code that
+  builds an array with `np.` instead of the input's `xp` fails here as it would on a GPU;
+- NumPy functions and ufunc methods are checked against CuPy's (when CuPy is installed): a name
+  CuPy lacks, or a keyword it doesn't take, raises TypeError;
+- indexing gives 0-d arrays rather than NumPy scalars, and `__array_interface__` is missing.
+It computes with NumPy, so it says nothing about speed.
+"""
+import functools
+import inspect
+import sys
+
+import numpy as np
+
+name = "cuda"
+_plain = np.ndarray
+DEVICE_NAME = "dlcore fake CUDA device (NumPy stand-in for tests)"
+
+
+class FakeCudaArray(np.ndarray):
+    """A NumPy array that claims to live on cuda:0."""
+
+    _dlcore_backend = sys.modules[__name__]
+
+    @property
+    def __array_interface__(self):
+        raise AttributeError("a (fake) CUDA array has no __array_interface__, as CuPy's has none: "
+                             "use dlcore.backend.backend_of_array(a).address(a)")
+
+    def get(self):
+        """A NumPy copy on the host, as CuPy's `get()`."""
+        return np.array(self.view(_plain), copy=True)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        _check_ufunc(ufunc, method, kwargs)
+        out = kwargs.get("out")
+        if out is not None:
+            kwargs["out"] = tuple(_unwrap(o) for o in out)
+        result = getattr(ufunc, method)(*[_unwrap(x) for x in inputs], **kwargs)
+        if method == "at":
+            return None
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+        return _wrap(result)
+
+    def __array_function__(self, func, types, args, kwargs):
+        _check_function(func, args, kwargs)
+        return _wrap(func(*_unwrap_all(args), **_unwrap_all(kwargs)))
+
+    def __getitem__(self, key):
+        result = _plain.__getitem__(self, _unwrap_all(key))
+        return result if isinstance(result, _plain) else _wrap(result)
+
+    def __setitem__(self, key, value):
+        if type(value) is _plain:
+            raise TypeError("Unsupported type <class 'numpy.ndarray'> (a NumPy array written "
+                            "into a CUDA array: move it to the device first)")
+        _plain.__setitem__(self, _unwrap_all(key), _unwrap(value))
+
+
+def _unwrap(x):
+    if type(x) is FakeCudaArray:
+        return x.view(_plain)
+    if type(x) is _plain:
+        raise TypeError("Unsupported type <class 'numpy.ndarray'> (a NumPy array mixed with a "
+                        "CUDA array, which CuPy refuses: move it to the device first)")
+    return x
+
+
+def _unwrap_all(x):
+    """Fake arrays inside arguments made plain (plain NumPy index arrays are allowed there)."""
+    if type(x) is FakeCudaArray:
+        return x.view(_plain)
+    if type(x) in (tuple, list):
+        return type(x)(_unwrap_all(v) for v in x)
+    if type(x) is dict:
+        return {k: _unwrap_all(v) for k, v in x.items()}
+    return x
+
+
+def _wrap(x):
+    """Results made fake CUDA arrays: NumPy scalars become 0-d arrays, as CuPy returns."""
+    if isinstance(x, _plain):
+        return x.view(FakeCudaArray)
+    if isinstance(x, np.generic):
+        return np.asarray(x).view(FakeCudaArray)
+    if type(x) in (tuple, list):
+        return type(x)(_wrap(v) for v in x)
+    return x
+
+
+# -- checks against CuPy's API (only where CuPy is installed; it imports without a GPU) ------------
+_UFUNC_KEYWORDS = {"__call__": {"out", "dtype", "casting"},
+                   "reduce": {"axis", "dtype", "out", "keepdims"},
+                   "accumulate": {"axis", "dtype", "out"},
+                   "at": set(), "outer": set(), "reduceat": {"axis", "dtype", "out"}}
+
+
+@functools.lru_cache(maxsize=None)
+def _cupy():
+    try:
+        import cupy
+        return cupy
+    except ImportError:
+        return None
+
+
+def _check_ufunc(ufunc, method, kwargs):
+    # ndarray methods (x.sum(), x.max()) pass NumPy's defaults for these: CuPy's methods don't
+    if kwargs.get("where", False) is True:
+        del kwargs["where"]
+    if kwargs.get("initial", None) is np._NoValue:
+        del kwargs["initial"]
+    extra = set(kwargs) - _UFUNC_KEYWORDS.get(method, set())
+    if extra:
+        raise TypeError(f"CuPy's {ufunc.__name__}.{method} takes no argument {sorted(extra)}")
+    cupy = _cupy()
+    if cupy is not None and not hasattr(cupy, ufunc.__name__):
+        raise TypeError(f"CuPy has no ufunc {ufunc.__name__}")
+
+
+@functools.lru_cache(maxsize=None)
+def _cupy_signature(module, fname):
+    cupy = _cupy()
+    target = cupy
+    for part in module.split(".")[1:]:
+        target = getattr(target, part, None)
+    f = getattr(target, fname, None)
+    if f is None:
+        return False
+    try:
+        return inspect.signature(f)
+    except (TypeError, ValueError):
+        return None
+
+
+def _check_function(func, args, kwargs):
+    if _cupy() is None:
+        return
+    module = func.__module__ or "numpy"
+    signature = _cupy_signature(module, func.__name__)
+    if signature is False:
+        raise TypeError(f"CuPy has no {module}.{func.__name__}: write it with functions CuPy has")
+    if signature is not None:
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise TypeError(f"CuPy's {func.__name__} does not take these arguments: {error}") \
+                from None
+
+
+# -- the namespace ops use as `xp` ----------------------------------------------------------------
+class _Namespace:
+    """numpy (or numpy.linalg, ...) whose functions return fake CUDA arrays, as cupy's do."""
+
+    def __init__(self, module, cupy_name):
+        self._module = module
+        self._cupy_name = cupy_name
+
+    def __getattr__(self, attr):
+        value = getattr(self._module, attr)
+        if attr == "ndarray":
+            value = FakeCudaArray
+        elif isinstance(value, type(np)):
+            value = _Namespace(value, f"{self._cupy_name}.{attr}")
+        elif callable(value) and not isinstance(value, (type, np.ufunc)):
+            value = self._function(value, attr)
+        setattr(self, attr, value)
+        return value
+
+    def _function(self, f, attr):
+        module = self._cupy_name
+
+        @functools.wraps(f)
+        def on_device(*args, **kwargs):
+            if _cupy() is not None:
+                signature = _cupy_signature(module, attr)
+                if signature is False:
+                    raise TypeError(f"CuPy has no {module}.{attr}")
+                if signature is not None:
+                    signature.bind(*args, **kwargs)
+            return _wrap(f(*_unwrap_all(args), **_unwrap_all(kwargs)))
+        return on_device
+
+
+xp = _Namespace(np, "cupy")
+
+
+# -- the backend interface (as in cpu.py and cuda.py) ------------------------------------------------
+def is_available():
+    return True
+
+
+def device_count():
+    return 1
+
+
+def get_device_name(index):
+    return DEVICE_NAME
+
+
+def current_device():
+    return 0
+
+
+def set_device(index):
+    pass
+
+
+def synchronize(index=None):
+    pass
+
+
+def device_of(array):
+    from .._device import CUDA0
+    return CUDA0
+
+
+def to_numpy(array):
+    return np.array(array.view(_plain), copy=True)
+
+
+def from_numpy(array, index=0):
+    return np.array(array, copy=True).view(FakeCudaArray)
+
+
+def to_device(array, index):
+    return from_numpy(array.view(_plain), index)
+
+
+def as_strided(flat, shape, strides, byte_offset):
+    base = flat.view(_plain)
+    if byte_offset:
+        base = base.reshape(-1)[byte_offset // base.itemsize:]      # (a flat storage array)
+    return np.lib.stride_tricks.as_strided(base, tuple(shape), tuple(strides)).view(FakeCudaArray)
+
+
+def address(array):
+    return array.view(_plain).__array_interface__["data"][0]
+
+
+def scatter_add(target, index, values):
+    np.add.at(target.view(_plain), _unwrap_all(index), _unwrap(values))
+
+
+class RandomSource:
+    """Random numbers of the stand-in device: NumPy's PCG64, seeded by `manual_seed`."""
+
+    def __init__(self, index):
+        self.index = index
+        self.seed(0)
+
+    def seed(self, seed):
+        self._rng = np.random.Generator(np.random.PCG64(seed & 0xFFFFFFFFFFFFFFFF))
+
+    def uniform(self, n, dtype):
+        work = dtype if dtype in (np.float32, np.float64) else np.float32
+        return self._rng.random(n, work).astype(dtype, copy=False).view(FakeCudaArray)
+
+    def normal(self, n, dtype):
+        work = dtype if dtype in (np.float32, np.float64) else np.float32
+        return self._rng.standard_normal(n, work).astype(dtype, copy=False).view(FakeCudaArray)
+
+    def integers(self, low, high, n):
+        return self._rng.integers(low, high, n, np.int64).view(FakeCudaArray)
+
+    def permutation(self, n):
+        return self._rng.permutation(n).astype(np.int64).view(FakeCudaArray)
+
+    def words(self, n):
+        return self._rng.integers(0, 1 << 32, n, np.uint64)

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# On a machine with a CUDA GPU (and CuPy, PyTorch, pytest installed): the whole test suite, whose
+# device-parametrised tests then run on cuda too, and then benchmarks/bench_gpu.py.
+# Logs go to $OUT (default: ./gpu-check). No notebooks here (nbval may be missing): tests/ only.
+#   bash scripts/gpu_check.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT="${OUT:-gpu-check}"
+mkdir -p "$OUT"
+PY="${PYTHON:-$(command -v python || command -v python3)}"
+{
+  echo "== $(date -u)"; nvidia-smi -L 2>&1 || true
+  "$PY" -c "import numpy, cupy, dlcore; print('numpy', numpy.__version__, 'cupy', cupy.__version__, \
+'cuda available:', dlcore.cuda.is_available(), dlcore.cuda.get_device_name() if dlcore.cuda.is_available() else '')"
+  "$PY" -c "import torch; print('torch', torch.__version__, torch.cuda.is_available())" || true
+} 2>&1 | tee "$OUT/env.log"
+# -o addopts= drops nbval's options from pyproject (no nbval on the GPU image); -p no:cacheprovider
+# keeps the tree clean; the device tests and the gpu-marked ones run on the real GPU.
+timeout 420 "$PY" -m pytest tests/ -q -p no:cacheprovider -p no:nbval -o addopts="" \
+  -n 4 --dist loadfile -rfEs --junitxml="$OUT/pytest.xml" 2>&1 | tail -n 400 > "$OUT/pytest.log"
+echo "pytest exit: ${PIPESTATUS[0]}" | tee -a "$OUT/pytest.log"
+tail -n 5 "$OUT/pytest.log"
+timeout 150 "$PY" benchmarks/bench_gpu.py --out "$OUT/bench_gpu.md" 2>&1 | tee "$OUT/bench_gpu.log"
