@@ -12,7 +12,7 @@ import warnings
 from .. import _dtype
 from .._tensor import Tensor, _wrap, _wrap_dim
 from ..autograd.grad_mode import no_grad
-from ..autograd.graph import differentiable
+from ..autograd.graph import _needs_grad, differentiable
 from ..autograd.inplace import inplace as _inplace
 from ..backend import array_module
 from ..ops.creation import zeros
@@ -38,11 +38,6 @@ def _tensor_argument(x, fname, argname, position):
         raise TypeError(f"{fname}(): argument '{argname}' (position {position}) must be Tensor, "
                         f"not {type(x).__name__}")
     return x
-
-
-def _needs_grad(ctx, i):
-    """Whether the node's i-th tensor input takes a gradient (backward skips the others)."""
-    return ctx.next_functions[i][0] is not None
 
 
 # -- linear layers ---------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Adadelta: steps sized by the ratio of running averages of past updates and of gradients."""
 from ..ops.creation import zeros_like
-from .optimizer import (Optimizer, _check_lr, _check_not_differentiable, _evaluate, _grad,
-                        _next_step, _scalar, _sqrt, _step_counter, _updated)
+from .optimizer import (Optimizer, _check_lr, _check_not_differentiable, _check_not_negative,
+                        _evaluate, _scalar, _sqrt, _step_counter)
 
 __all__ = ["Adadelta"]
 
@@ -15,33 +15,23 @@ class Adadelta(Optimizer):
         _check_lr(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_not_negative(epsilon=eps, weight_decay=weight_decay)
         _check_not_differentiable(differentiable)
         defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
                     "maximize": maximize, "capturable": capturable, "foreach": foreach,
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
+    def _init_state(self, p, state, group):
+        state["step"] = _step_counter(p, group)
+        state["square_avg"] = zeros_like(p)
+        state["acc_delta"] = zeros_like(p)
+
     def step(self, closure=None):
         loss = _evaluate(closure)
         for group in self.param_groups:
             lr, rho, eps = _scalar(group["lr"]), group["rho"], group["eps"]
-            weight_decay, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_counter(p, group)
-                    state["square_avg"] = zeros_like(p)
-                    state["acc_delta"] = zeros_like(p)
-                _next_step(state)
-                param, grad = p._data, _grad(p, maximize)
-                if weight_decay != 0:
-                    grad = grad + weight_decay * param
+            for param, grad, state, _ in self._params_with_grad(group):
                 square_avg, acc_delta = state["square_avg"]._data, state["acc_delta"]._data
                 square_avg *= rho
                 square_avg += (1 - rho) * grad * grad
@@ -49,5 +39,4 @@ class Adadelta(Optimizer):
                 acc_delta *= rho
                 acc_delta += (1 - rho) * delta * delta
                 param += -lr * delta
-                _updated(p)
         return loss

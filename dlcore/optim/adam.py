@@ -2,8 +2,8 @@
 from ..ops.creation import zeros_like
 from .._tensor import Tensor
 from .optimizer import (Optimizer, _check_betas, _check_fused, _check_lr,
-                        _check_not_differentiable, _evaluate, _grad, _lerp_, _maximum_, _next_step,
-                        _scalar, _sqrt, _step_counter, _updated)
+                        _check_not_differentiable, _check_not_negative, _evaluate, _lerp_,
+                        _maximum_, _scalar, _sqrt, _step_counter)
 
 __all__ = ["Adam"]
 
@@ -18,11 +18,9 @@ class Adam(Optimizer):
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_not_negative(epsilon=eps)
         _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_not_negative(weight_decay=weight_decay)
         if not (all(isinstance(b, float) for b in betas)
                 or all(isinstance(b, Tensor) for b in betas)):
             raise ValueError("betas must be either both floats or both Tensors")
@@ -37,30 +35,19 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
         _check_fused(fused, foreach, differentiable)
 
+    def _init_state(self, p, state, group):
+        state["step"] = _step_counter(p, group)
+        state["exp_avg"] = zeros_like(p)
+        state["exp_avg_sq"] = zeros_like(p)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = zeros_like(p)
+
     def step(self, closure=None):
         loss = _evaluate(closure)
         for group in self.param_groups:
             lr, eps, amsgrad = _scalar(group["lr"]), group["eps"], group["amsgrad"]
             beta1, beta2 = map(_scalar, group["betas"])
-            weight_decay, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_counter(p, group)
-                    state["exp_avg"] = zeros_like(p)
-                    state["exp_avg_sq"] = zeros_like(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = zeros_like(p)
-                step = _next_step(state)
-                param, grad = p._data, _grad(p, maximize)
-                if weight_decay != 0:
-                    if decoupled:
-                        param *= 1 - lr * weight_decay
-                    else:
-                        grad = grad + weight_decay * param
+            for param, grad, state, step in self._params_with_grad(group):
                 exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 _lerp_(exp_avg, grad, 1 - beta1)
                 exp_avg_sq *= beta2
@@ -75,5 +62,4 @@ class Adam(Optimizer):
                 else:
                     denom = _sqrt(exp_avg_sq) / bias_correction2_sqrt + eps
                 param += -step_size * exp_avg / denom
-                _updated(p)
         return loss

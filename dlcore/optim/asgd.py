@@ -1,7 +1,7 @@
 """ASGD: averaged stochastic gradient descent (keeps a running average of the iterates in "ax")."""
 from ..ops.creation import ones, tensor, zeros_like
-from .optimizer import (Optimizer, _check_lr, _check_not_differentiable, _evaluate, _grad,
-                        _next_step, _scalar, _step_counter, _updated)
+from .optimizer import (Optimizer, _check_lr, _check_not_differentiable, _check_not_negative,
+                        _evaluate, _scalar, _step_counter)
 
 __all__ = ["ASGD"]
 
@@ -18,34 +18,26 @@ class ASGD(Optimizer):
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False, capturable=False):
         _check_lr(lr)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_not_negative(weight_decay=weight_decay)
         _check_not_differentiable(differentiable)
         defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
                     "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable, "capturable": capturable}
         super().__init__(params, defaults)
 
+    def _init_state(self, p, state, group):
+        # eta and mu are 0-d tensors like the step count, so they round the same way
+        step_counter = _step_counter(p, group, always_on_device=True)
+        state["step"] = step_counter
+        state["eta"] = tensor(_scalar(group["lr"]), dtype=step_counter.dtype, device=p.device)
+        state["mu"] = ones((), dtype=step_counter.dtype, device=p.device)
+        state["ax"] = zeros_like(p)
+
     def step(self, closure=None):
         loss = _evaluate(closure)
         for group in self.param_groups:
             lr, lambd, alpha, t0 = _scalar(group["lr"]), group["lambd"], group["alpha"], group["t0"]
-            weight_decay, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    # eta and mu are 0-d tensors like the step count, so they round the same way
-                    step_counter = _step_counter(p, group, always_on_device=True)
-                    state["step"] = step_counter
-                    state["eta"] = tensor(lr, dtype=step_counter.dtype, device=p.device)
-                    state["mu"] = ones((), dtype=step_counter.dtype, device=p.device)
-                    state["ax"] = zeros_like(p)
-                step = _next_step(state)
-                param, grad = p._data, _grad(p, maximize)
-                if weight_decay != 0:
-                    grad = grad + weight_decay * param
+            for param, grad, state, step in self._params_with_grad(group):
                 eta, mu, ax = state["eta"]._data, state["mu"]._data, state["ax"]._data
                 eta_value = eta.item()
                 param *= 1 - lambd * eta_value
@@ -56,5 +48,4 @@ class ASGD(Optimizer):
                     ax[...] = param
                 eta[...] = _rounded(lr / ((1 + lambd * lr * step) ** alpha))
                 mu[...] = _rounded(1 / max(1, step - t0))
-                _updated(p)
         return loss

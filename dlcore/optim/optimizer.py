@@ -150,6 +150,52 @@ class Optimizer:
         """Update the parameters once; `closure` re-evaluates the model and returns the loss."""
         raise NotImplementedError
 
+    # -- the frame of every step -----------------------------------------------------------------
+    def _init_state(self, p, state, group):
+        """Fill the empty `state` dict of parameter p before its first step: each optimizer that
+        keeps per-parameter state (step count, running averages) says what it holds."""
+
+    def _params_with_grad(self, group, stateful=True):
+        """For each parameter of `group` that has a gradient, yield (param, grad, state, step):
+
+        - param: the parameter's array, for the caller to update in place;
+        - grad: the gradient array to descend along: negated to maximize, plus weight_decay * param
+          (or, decoupled as in AdamW, param is shrunk by lr * weight_decay instead). Read only;
+        - state: the parameter's state dict, made by `_init_state` on its first step (None when
+          not `stateful`: SGD without momentum keeps no state, as in PyTorch);
+        - step: the step count, once incremented, as a Python number (None if state has none).
+
+        When the caller's loop body is done, the change of param is recorded (autograd's version
+        counter), so a graph that saved the old values can tell."""
+        maximize = group["maximize"]
+        # only the optimizers that have these options read them (a group may hold keys of its own)
+        weight_decay = _scalar(group["weight_decay"]) if "weight_decay" in self.defaults else 0
+        decoupled = (weight_decay != 0 and "decoupled_weight_decay" in self.defaults
+                     and group["decoupled_weight_decay"])
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            state = step = None
+            if stateful:
+                state = self.state[p]
+                if not state:
+                    self._init_state(p, state, group)
+                if "step" in state:
+                    counter = state["step"]._data       # a 0-d array: += counts in place
+                    counter += 1
+                    step = counter.item()
+            param, grad = p._data, grad._data
+            if maximize:
+                grad = -grad                            # a new array: p.grad stays as it is
+            if weight_decay != 0:
+                if decoupled:
+                    param *= 1 - _scalar(group["lr"]) * weight_decay
+                else:
+                    grad = grad + weight_decay * param
+            yield param, grad, state, step
+            bump_version(p)
+
     # -- saving and restoring ------------------------------------------------------------------
     def state_dict(self):
         """The optimizer's state as a dict: "state" (per parameter, keyed by the parameter's index
@@ -243,6 +289,14 @@ def _check_lr(lr):
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
+def _check_not_negative(**options):
+    """PyTorch's checks that options are >= 0, in the order given, with its messages: the keyword
+    is the option's name in the message (`epsilon=eps` gives "Invalid epsilon value: -1")."""
+    for name, value in options.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {name} value: {value}")
+
+
 def _check_betas(betas):
     if not 0.0 <= betas[0] < 1.0:
         raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
@@ -279,19 +333,6 @@ def _step_counter(param, group, always_on_device=False):
     return zeros((), dtype=_scalar_dtype(fused), device=param.device if on_device else None)
 
 
-def _next_step(state):
-    """Add one to state["step"] in place and return the new count as a Python number."""
-    counter = state["step"]._data
-    counter += 1
-    return counter.item()
-
-
-def _grad(p, maximize):
-    """The gradient array a step descends along (negated to maximize). Never written into."""
-    grad = p.grad._data
-    return -grad if maximize else grad
-
-
 def _lerp_(start, end, weight):
     """start += weight * (end - start), in place, with PyTorch's formula for each range of weight
     (the one that loses less precision there)."""
@@ -308,8 +349,3 @@ def _maximum_(a, b):
 
 def _sqrt(array):
     return array_module(array).sqrt(array)
-
-
-def _updated(p):
-    """Record that p's values changed in place (autograd's version counter)."""
-    bump_version(p)

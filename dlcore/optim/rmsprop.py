@@ -1,7 +1,7 @@
 """RMSprop: steps divided by a running root-mean-square of the gradients."""
 from ..ops.creation import zeros_like
-from .optimizer import (Optimizer, _check_lr, _check_not_differentiable, _evaluate, _grad, _lerp_,
-                        _next_step, _scalar, _sqrt, _step_counter, _updated)
+from .optimizer import (Optimizer, _check_lr, _check_not_differentiable, _check_not_negative,
+                        _evaluate, _lerp_, _scalar, _sqrt, _step_counter)
 
 __all__ = ["RMSprop"]
 
@@ -14,41 +14,28 @@ class RMSprop(Optimizer):
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_not_negative(epsilon=eps, momentum=momentum, weight_decay=weight_decay,
+                            alpha=alpha)
         _check_not_differentiable(differentiable)
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
                     "centered": centered, "weight_decay": weight_decay, "capturable": capturable,
                     "foreach": foreach, "maximize": maximize, "differentiable": differentiable}
         super().__init__(params, defaults)
 
+    def _init_state(self, p, state, group):
+        state["step"] = _step_counter(p, group)
+        state["square_avg"] = zeros_like(p)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = zeros_like(p)
+        if group["centered"]:
+            state["grad_avg"] = zeros_like(p)
+
     def step(self, closure=None):
         loss = _evaluate(closure)
         for group in self.param_groups:
             lr, alpha, eps = _scalar(group["lr"]), group["alpha"], group["eps"]
             momentum, centered = group["momentum"], group["centered"]
-            weight_decay, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_counter(p, group)
-                    state["square_avg"] = zeros_like(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = zeros_like(p)
-                    if centered:
-                        state["grad_avg"] = zeros_like(p)
-                _next_step(state)
-                param, grad = p._data, _grad(p, maximize)
-                if weight_decay != 0:
-                    grad = grad + weight_decay * param
+            for param, grad, state, _ in self._params_with_grad(group):
                 square_avg = state["square_avg"]._data
                 square_avg *= alpha
                 square_avg += (1 - alpha) * grad * grad
@@ -65,5 +52,4 @@ class RMSprop(Optimizer):
                     param += -lr * buf
                 else:
                     param += -lr * grad / avg
-                _updated(p)
         return loss

@@ -2,8 +2,8 @@
 gradient keeps its sign and shrunk when it flips. Only the gradient's sign is used."""
 from ..backend import array_module
 from ..ops.creation import full_like, zeros_like
-from .optimizer import (Optimizer, _check_lr, _check_not_differentiable, _evaluate, _grad,
-                        _next_step, _scalar, _step_counter, _updated)
+from .optimizer import (Optimizer, _check_lr, _check_not_differentiable, _evaluate, _scalar,
+                        _step_counter)
 
 __all__ = ["Rprop"]
 
@@ -23,22 +23,17 @@ class Rprop(Optimizer):
                     "capturable": capturable}
         super().__init__(params, defaults)
 
+    def _init_state(self, p, state, group):
+        state["step"] = _step_counter(p, group)
+        state["prev"] = zeros_like(p)
+        state["step_size"] = full_like(p.grad, _scalar(group["lr"]))
+
     def step(self, closure=None):
         loss = _evaluate(closure)
         for group in self.param_groups:
             etaminus, etaplus = group["etas"]
             step_size_min, step_size_max = group["step_sizes"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_counter(p, group)
-                    state["prev"] = zeros_like(p)
-                    state["step_size"] = full_like(p.grad, _scalar(group["lr"]))
-                _next_step(state)
-                param, grad = p._data, _grad(p, maximize)
+            for param, grad, state, _ in self._params_with_grad(group):
                 prev, step_size = state["prev"]._data, state["step_size"]._data
                 xp = array_module(param)
                 # the factor each step size is multiplied by, from the sign of g * previous g
@@ -52,5 +47,4 @@ class Rprop(Optimizer):
                 grad[factor == etaminus] = 0         # after a sign flip: no step, forget g
                 param += -1 * xp.sign(grad) * step_size
                 prev[...] = grad
-                _updated(p)
         return loss

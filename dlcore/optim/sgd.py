@@ -1,7 +1,7 @@
 """SGD: stochastic gradient descent, with optional momentum (heavy-ball or Nesterov)."""
 from .._tensor import _wrap
 from .optimizer import (Optimizer, _check_fused, _check_lr, _check_not_differentiable, _evaluate,
-                        _grad, _scalar, _updated)
+                        _scalar)
 
 __all__ = ["SGD"]
 
@@ -13,6 +13,7 @@ class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  *, maximize=False, foreach=None, differentiable=False, fused=None):
         _check_lr(lr)
+        # `< 0.0` rather than `not 0.0 <=`: PyTorch's SGD lets a NaN momentum or decay through
         if momentum < 0.0:
             raise ValueError(f"Invalid momentum value: {momentum}")
         if weight_decay < 0.0:
@@ -29,18 +30,11 @@ class SGD(Optimizer):
     def step(self, closure=None):
         loss = _evaluate(closure)
         for group in self.param_groups:
-            lr = _scalar(group["lr"])
-            momentum, dampening = group["momentum"], group["dampening"]
-            weight_decay, nesterov = _scalar(group["weight_decay"]), group["nesterov"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                param, grad = p._data, _grad(p, maximize)
-                if weight_decay != 0:
-                    grad = grad + weight_decay * param
+            lr, momentum, dampening = _scalar(group["lr"]), group["momentum"], group["dampening"]
+            nesterov = group["nesterov"]
+            # only momentum needs state: without it SGD keeps none, as in PyTorch
+            for param, grad, state, _ in self._params_with_grad(group, stateful=momentum != 0):
                 if momentum != 0:
-                    state = self.state[p]
                     buf = state.get("momentum_buffer")
                     if buf is None:                   # the first step: the buffer is the gradient
                         buf = grad.copy()
@@ -51,5 +45,4 @@ class SGD(Optimizer):
                         buf += (1 - dampening) * grad
                     grad = grad + momentum * buf if nesterov else buf
                 param -= lr * grad
-                _updated(p)
         return loss

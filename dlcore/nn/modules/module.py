@@ -63,6 +63,13 @@ def _typename(obj):
     return qualname if module in ("", "builtins") else f"{module}.{qualname}"
 
 
+def _attribute(module, name):
+    """module.<name>, or the AttributeError PyTorch raises when the module has no such name."""
+    if not hasattr(module, name):
+        raise AttributeError(module._get_name() + " has no attribute `" + name + "`")
+    return getattr(module, name)
+
+
 def _forward_unimplemented(self, *input):
     raise NotImplementedError(
         f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -113,17 +120,8 @@ class Module:
     def register_buffer(self, name, tensor, persistent=True):
         """Add a tensor that is state but not a parameter (a running mean); `persistent=False`
         keeps it out of `state_dict`."""
-        if "_buffers" not in self.__dict__:
-            raise AttributeError("cannot assign buffer before Module.__init__() call")
-        elif not isinstance(name, str):
-            raise TypeError(f"buffer name should be a string. Got {_typename(name)}")
-        elif "." in name:
-            raise KeyError('buffer name can\'t contain "."')
-        elif name == "":
-            raise KeyError('buffer name can\'t be empty string ""')
-        elif hasattr(self, name) and name not in self._buffers:
-            raise KeyError(f"attribute '{name}' already exists")
-        elif tensor is not None and not isinstance(tensor, Tensor):
+        self._check_new_name(name, "buffer", "_buffers")
+        if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
                             "(dlcore Tensor or None required)")
         self._buffers[name] = tensor
@@ -134,16 +132,7 @@ class Module:
 
     def register_parameter(self, name, param):
         """Add a Parameter (or None: a slot that `state_dict`, `to`, ... skip)."""
-        if "_parameters" not in self.__dict__:
-            raise AttributeError("cannot assign parameter before Module.__init__() call")
-        elif not isinstance(name, str):
-            raise TypeError(f"parameter name should be a string. Got {_typename(name)}")
-        elif "." in name:
-            raise KeyError('parameter name can\'t contain "."')
-        elif name == "":
-            raise KeyError('parameter name can\'t be empty string ""')
-        elif hasattr(self, name) and name not in self._parameters:
-            raise KeyError(f"attribute '{name}' already exists")
+        self._check_new_name(name, "parameter", "_parameters")
         if param is None:
             self._parameters[name] = None
         elif not isinstance(param, Parameter):
@@ -156,6 +145,20 @@ class Module:
                 "compute the value in the forward() method.")
         else:
             self._parameters[name] = param
+
+    def _check_new_name(self, name, kind, registry):
+        """PyTorch's checks of the name a parameter or buffer (`kind`) is registered under in
+        the dict `self.<registry>`, with its messages."""
+        if registry not in self.__dict__:
+            raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {_typename(name)}")
+        if "." in name:
+            raise KeyError(f'{kind} name can\'t contain "."')
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if hasattr(self, name) and name not in self.__dict__[registry]:
+            raise KeyError(f"attribute '{name}' already exists")
 
     def add_module(self, name, module):
         """Add a child module, reachable as the attribute `name`."""
@@ -262,33 +265,30 @@ class Module:
             return self
         mod = self
         for item in target.split("."):
-            if not hasattr(mod, item):
-                raise AttributeError(mod._get_name() + " has no attribute `" + item + "`")
-            mod = getattr(mod, item)
+            mod = _attribute(mod, item)
             if not isinstance(mod, Module):
                 raise AttributeError("`" + item + "` is not an nn.Module")
         return mod
 
+    def _get_member(self, target):
+        """(module, name, value) for a dotted path "block.0.weight": the submodule
+        "block.0", the last name and that module's attribute."""
+        module_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        return mod, name, _attribute(mod, name)
+
     def get_parameter(self, target):
         """The Parameter at the dotted path `target` ("0.weight")."""
-        module_path, _, param_name = target.rpartition(".")
-        mod = self.get_submodule(module_path)
-        if not hasattr(mod, param_name):
-            raise AttributeError(mod._get_name() + " has no attribute `" + param_name + "`")
-        param = getattr(mod, param_name)
+        _, name, param = self._get_member(target)
         if not isinstance(param, Parameter):
-            raise AttributeError("`" + param_name + "` is not an nn.Parameter")
+            raise AttributeError("`" + name + "` is not an nn.Parameter")
         return param
 
     def get_buffer(self, target):
         """The buffer at the dotted path `target`."""
-        module_path, _, buffer_name = target.rpartition(".")
-        mod = self.get_submodule(module_path)
-        if not hasattr(mod, buffer_name):
-            raise AttributeError(mod._get_name() + " has no attribute `" + buffer_name + "`")
-        buffer = getattr(mod, buffer_name)
-        if buffer_name not in mod._buffers:
-            raise AttributeError("`" + buffer_name + "` is not a buffer")
+        mod, name, buffer = self._get_member(target)
+        if name not in mod._buffers:
+            raise AttributeError("`" + name + "` is not a buffer")
         return buffer
 
     def get_extra_state(self):
@@ -485,12 +485,7 @@ class Module:
             for hook_id, hook in self._forward_hooks.items():
                 if hook_id in self._forward_hooks_always_called:
                     called_always.add(hook_id)
-                if hook_id in self._forward_hooks_with_kwargs:
-                    new = hook(self, args, kwargs, result)
-                else:
-                    new = hook(self, args, result)
-                if new is not None:
-                    result = new
+                result = self._run_forward_hook(hook_id, hook, args, kwargs, result)
             if backward_hook is not None:
                 if not isinstance(result, (Tensor, tuple)):
                     warnings.warn("For backward hooks to be called, module output should be a "
@@ -503,52 +498,39 @@ class Module:
             for hook_id, hook in self._forward_hooks.items():
                 if hook_id in self._forward_hooks_always_called and hook_id not in called_always:
                     try:
-                        if hook_id in self._forward_hooks_with_kwargs:
-                            new = hook(self, args, kwargs, result)
-                        else:
-                            new = hook(self, args, result)
-                        if new is not None:
-                            result = new
+                        result = self._run_forward_hook(hook_id, hook, args, kwargs, result)
                     except Exception as e:
                         warnings.warn("module forward hook with ``always_call=True`` raised an "
                                       "exception that was silenced as another error was raised "
                                       f"in forward: {str(e)}", stacklevel=2)
             raise
 
+    def _run_forward_hook(self, hook_id, hook, args, kwargs, result):
+        """The output after one forward hook: what it returned, or `result` if None."""
+        if hook_id in self._forward_hooks_with_kwargs:
+            new = hook(self, args, kwargs, result)
+        else:
+            new = hook(self, args, result)
+        return result if new is None else new
+
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """`hook(module, args)` runs before forward; what it returns (not None) replaces args.
         With `with_kwargs=True`: `hook(module, args, kwargs)` -> None or (args, kwargs)."""
-        handle = _ModuleHookHandle(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs)
-        self._forward_pre_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs[handle.id] = True
-        if prepend:
-            self._forward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return _add_hook(self._forward_pre_hooks, hook, prepend,
+                         marks=[(self._forward_pre_hooks_with_kwargs, with_kwargs)])
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
                               always_call=False):
         """`hook(module, args, output)` runs after forward; what it returns (not None) replaces
         the output. With `with_kwargs=True`: `hook(module, args, kwargs, output)`."""
-        handle = _ModuleHookHandle(self._forward_hooks, self._forward_hooks_with_kwargs,
-                                   self._forward_hooks_always_called)
-        self._forward_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_hooks_with_kwargs[handle.id] = True
-        if always_call:
-            self._forward_hooks_always_called[handle.id] = True
-        if prepend:
-            self._forward_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return _add_hook(self._forward_hooks, hook, prepend,
+                         marks=[(self._forward_hooks_with_kwargs, with_kwargs),
+                                (self._forward_hooks_always_called, always_call)])
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
         """`hook(module, grad_output)` runs when the gradients of the module's outputs are
         known; what it returns (not None) replaces grad_output."""
-        handle = _ModuleHookHandle(self._backward_pre_hooks)
-        self._backward_pre_hooks[handle.id] = hook
-        if prepend:
-            self._backward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return _add_hook(self._backward_pre_hooks, hook, prepend)
 
     def register_full_backward_hook(self, hook, prepend=False):
         """`hook(module, grad_input, grad_output)` runs when the gradients of the module's
@@ -557,11 +539,7 @@ class Module:
             raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
                                "on a single Module. Please use only one of them.")
         self._is_full_backward_hook = True
-        handle = _ModuleHookHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        if prepend:
-            self._backward_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return _add_hook(self._backward_hooks, hook, prepend)
 
     # -- state_dict --------------------------------------------------------------------------------
     def _save_to_state_dict(self, destination, prefix, keep_vars):
@@ -608,28 +586,20 @@ class Module:
 
     def register_state_dict_pre_hook(self, hook):
         """`hook(module, prefix, keep_vars)` runs before this module's `state_dict`."""
-        handle = RemovableHandle(self._state_dict_pre_hooks)
-        self._state_dict_pre_hooks[handle.id] = hook
-        return handle
+        return _add_hook(self._state_dict_pre_hooks, hook)
 
     def register_state_dict_post_hook(self, hook):
         """`hook(module, state_dict, prefix, local_metadata)` runs after it (may edit it)."""
-        handle = RemovableHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = hook
-        return handle
+        return _add_hook(self._state_dict_hooks, hook)
 
     def register_load_state_dict_pre_hook(self, hook):
         """`hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
         unexpected_keys, error_msgs)` runs before this module loads its part."""
-        handle = RemovableHandle(self._load_state_dict_pre_hooks)
-        self._load_state_dict_pre_hooks[handle.id] = lambda *args: hook(self, *args)
-        return handle
+        return _add_hook(self._load_state_dict_pre_hooks, lambda *args: hook(self, *args))
 
     def register_load_state_dict_post_hook(self, hook):
         """`hook(module, incompatible_keys)` runs after it; it may edit the key lists."""
-        handle = RemovableHandle(self._load_state_dict_post_hooks)
-        self._load_state_dict_post_hooks[handle.id] = hook
-        return handle
+        return _add_hook(self._load_state_dict_post_hooks, hook)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
@@ -779,6 +749,20 @@ class _ModuleHookHandle(RemovableHandle):
         super().remove()
         for d in self._extra_dicts:
             d.pop(self.id, None)
+
+
+def _add_hook(hooks, hook, prepend=False, marks=()):
+    """Put `hook` in the ordered dict `hooks` (first if `prepend`) and return its handle. Each
+    of `marks` is (the dict of the hooks with an option such as with_kwargs, whether this one
+    has it); the handle's `remove()` clears the marks too."""
+    handle = _ModuleHookHandle(hooks, *(marked for marked, _ in marks))
+    hooks[handle.id] = hook
+    for marked, has_option in marks:
+        if has_option:
+            marked[handle.id] = True
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
 
 
 def _parse_to(args, kwargs):
