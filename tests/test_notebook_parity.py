@@ -35,15 +35,19 @@ NOT_COMPARED = {
     "ch01_introduction.ipynb": {
         "library-version": "prints the package's own version number",
     },
+    "ch04_mechanics_of_learning.ipynb": {
+        "optim-dir": "PyTorch has more optimizers (NAdam, RAdam, Muon, ...) than the course uses",
+    },
+    "ch05_neural_networks.ipynb": {
+        # checked against PyTorch to 1e-3 in tests/test_chapter5_facts.py instead
+        "train-seq": "5000 epochs of a tanh network amplify float32 summation-order rounding "
+                     "to ~1e-4 relative",
+    },
 }
 
 # Cells that differ only because a part of dlcore is not written yet. They are allowed to
 # differ; once one matches, the test fails until it is taken off this list (like a strict xfail).
-PENDING = {
-    "ch01_introduction.ipynb": {
-        "library-map": "nn, optim, utils.data and cuda are not in dlcore yet (issues 4 and 5)",
-    },
-}
+PENDING = {}
 
 # A float or integer inside printed text, with its sign and exponent.
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
@@ -65,8 +69,12 @@ KNOWN_DIFFERENCES = [
 
 # Prepended to the PyTorch run: TypedStorage (what `tensor.storage()` returns) warns that it is
 # deprecated in PyTorch 2.x; the course teaches `storage()` as the classic view of the data.
+# PyTorch has no `viz`: dlcore's draws from the public API only, so it is lent to torch, and the
+# chapters' `torch.viz.show_...` cells draw PyTorch's own tensors (their figure sizes compared).
 SILENCE_TORCH = ('import warnings\n'
-                 'warnings.filterwarnings("ignore", message="TypedStorage is deprecated")')
+                 'warnings.filterwarnings("ignore", message="TypedStorage is deprecated")\n'
+                 'import torch, dlcore.viz\n'
+                 'torch.viz = dlcore.viz')
 
 
 def _load_runner():
