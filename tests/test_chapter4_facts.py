@@ -2,8 +2,8 @@
 dlcore with the chapter's own code (`import dlcore as torch`): the thermometer data, the linear
 model and its loss, gradients by finite differences, by hand, by autograd and checked by
 gradcheck, the training loops (diverging, stalling, normalised), the autograd loops, the
-train/validation split and switching autograd off. The optimizer sections need `dlcore.optim`
-(a later issue) and are skipped with that reason."""
+optimizers (`SGD`, `Adam`), the train/validation split and switching autograd off. Where a
+number comes from PyTorch, the same computation in PyTorch is checked too (skipped without it)."""
 import math
 
 import numpy as np
@@ -111,8 +111,26 @@ def test_data_and_the_untrained_model(t_u, t_c):
     loss = loss_fn(t_p, t_c)
     # the exact mean rounded to float32 (PyTorch 2.13 prints 1763.8848: another summation order)
     assert repr(loss) == "tensor(1763.8846)"
-    exact = np.mean((np.array(T_U, np.float64) - np.array(T_C)) ** 2)
-    assert abs(loss.item() - exact) < 1e-3
+    exact = np.mean((np.array(T_U, np.float32).astype(np.float64) - np.array(T_C)) ** 2)
+    assert loss.item() == float(np.float32(exact))
+    assert repr(loss_fn(t_p.double(), t_c.double()).float()) == "tensor(1763.8846)"
+
+
+def test_why_pytorch_prints_1763_8848(t_u, t_c):
+    """Both means are the float32 sum of the eleven squares divided by 11. dlcore's sum is the
+    exact sum correctly rounded to float32; PyTorch's vectorised sum (several partial sums,
+    combined at the end) rounds differently and ends one float32 step (2**-9 at this size) higher,
+    which the division carries over as one step of the mean (2**-13)."""
+    squares = (t_u - t_c) ** 2
+    exact_sum = np.sum((np.array(T_U, np.float32).astype(np.float64) - np.array(T_C)) ** 2)
+    assert squares.sum().item() == float(np.float32(exact_sum)) == 19402.73046875
+    assert squares.mean().item() == float(np.float32(np.float32(19402.73046875) / np.float32(11)))
+    real = pytest.importorskip("torch")
+    real_squares = (real.tensor(T_U) - real.tensor(T_C)) ** 2
+    assert real_squares.sum().item() == 19402.73046875 + 2 ** -9
+    assert real_squares.mean().item() == (real_squares.sum() / 11).item()
+    assert repr(real_squares.mean()) == "tensor(1763.8848)"
+    assert real_squares.mean().item() - squares.mean().item() == 2 ** -13
 
 
 def test_broadcasting_of_the_scalar_parameters(t_u):
@@ -286,9 +304,85 @@ def test_loops_agree_with_torch(t_un, t_c):
 
 
 # -- 8. optimizers ---------------------------------------------------------------------------------
-@pytest.mark.skip(reason="dlcore.optim (SGD, Adam) is a later issue: section 8 is tested there")
-def test_optimizers():
-    pass
+def optimizer_loop(n_epochs, optimizer, params, t_u, t_c):
+    """Section 8: the optimizer does the update."""
+    for epoch in range(1, n_epochs + 1):
+        loss = loss_fn(model(t_u, *params), t_c)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return params, loss.item()
+
+
+def test_optim_lists_the_chapters_optimizers():
+    names = [name for name in dir(torch.optim) if name[0].isupper()]
+    assert {"SGD", "Adam", "Optimizer"} <= set(names)
+    assert all(isinstance(getattr(torch.optim, name), type) for name in names)
+
+
+def test_sgd_one_step_updates_params_in_place(t_u, t_c):
+    params = torch.tensor([1.0, 0.0], requires_grad=True)
+    optimizer = torch.optim.SGD([params], lr=1e-5)
+    loss_fn(model(t_u, *params), t_c).backward()
+    optimizer.step()
+    assert repr(params) == "tensor([ 9.5483e-01, -8.2600e-04], requires_grad=True)"
+    # exactly params - lr * grad, with the gradient [4517.2969, 82.6000]
+    assert close(params, [1 - 1e-5 * 4517.2969, -1e-5 * 82.6], atol=1e-7)
+    assert params.is_leaf and params.grad is not None
+
+
+def test_sgd_with_zero_grad_on_normalised_inputs(t_un, t_c):
+    params = torch.tensor([1.0, 0.0], requires_grad=True)
+    optimizer = torch.optim.SGD([params], lr=1e-2)
+    params.grad = torch.tensor([123.0, 456.0])      # stale: zero_grad must clear it
+    loss = loss_fn(model(t_un, *params), t_c)
+    optimizer.zero_grad()
+    assert params.grad is None                      # set_to_none=True, PyTorch's default
+    loss.backward()
+    optimizer.step()
+    assert repr(params) == "tensor([1.7761, 0.1064], requires_grad=True)"
+
+
+def test_sgd_loop_reaches_the_hand_derived_result(t_un, t_c):
+    params = torch.tensor([1.0, 0.0], requires_grad=True)
+    params, loss = optimizer_loop(5000, torch.optim.SGD([params], lr=1e-2), params, t_un, t_c)
+    assert repr(params) == "tensor([  5.3671, -17.3012], requires_grad=True)"
+    assert f"{loss:.6f}" == "2.927648"
+    by_hand, _ = training_loop(5000, 1e-2, torch.tensor([1.0, 0.0]), t_un, t_c)
+    assert close(params, by_hand.numpy(), atol=1e-5)
+
+
+def test_adam_trains_on_raw_inputs(t_u, t_c):
+    params = torch.tensor([1.0, 0.0], requires_grad=True)
+    params, loss = optimizer_loop(2000, torch.optim.Adam([params], lr=1e-1), params, t_u, t_c)
+    assert repr(params) == "tensor([  0.5367, -17.3021], requires_grad=True)"
+    assert abs(loss - 2.927646) < 5e-6                 # PyTorch prints 2.927646
+    # the same line as SGD's on t_un: the weight is ten times smaller on ten times larger inputs
+    assert abs(params[0].item() * 10 - 5.3671) < 2e-3
+
+
+def test_sgd_with_lr_1e_2_on_raw_inputs_diverges(t_u, t_c):
+    params = torch.tensor([1.0, 0.0], requires_grad=True)
+    _, loss = optimizer_loop(100, torch.optim.SGD([params], lr=1e-2), params, t_u, t_c)
+    assert math.isnan(loss)
+
+
+def test_optimizers_agree_with_torch(t_u, t_c):
+    real = pytest.importorskip("torch")
+    for name, lr, inputs, n_epochs in [("SGD", 1e-2, 0.1 * t_u, 500), ("Adam", 1e-1, t_u, 2000)]:
+        ours = torch.tensor([1.0, 0.0], requires_grad=True)
+        ours, our_loss = optimizer_loop(n_epochs, getattr(torch.optim, name)([ours], lr=lr),
+                                        ours, inputs, t_c)
+        theirs = real.tensor([1.0, 0.0], requires_grad=True)
+        optimizer = getattr(real.optim, name)([theirs], lr=lr)
+        real_inputs, real_t_c = real.tensor(inputs.tolist()), real.tensor(T_C)
+        for _ in range(n_epochs):
+            loss = ((theirs[0] * real_inputs + theirs[1] - real_t_c) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        assert np.allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-5), name
+        assert abs(our_loss - loss.item()) < 1e-5 * loss.item(), name
 
 
 # -- 9. training, validation and overfitting -------------------------------------------------------
