@@ -85,8 +85,9 @@ def test_the_course_has_its_notebooks():
     names = {_relative(path) for path in NOTEBOOKS}
     chapter_3 = [f"chapters/ch03_{part}.ipynb" for part in
                  ("1_tabular", "2_time_series", "3_text", "4_images", "5_volumetric")]
-    expected = ["chapters/ch01_introduction.ipynb", "chapters/ch02_tensors.ipynb", *chapter_3]
-    expected += [f"exercises/ch0{n}_exercises.ipynb" for n in (1, 2, 3)]
+    expected = ["chapters/ch01_introduction.ipynb", "chapters/ch02_tensors.ipynb", *chapter_3,
+                "chapters/ch04_mechanics_of_learning.ipynb", "chapters/ch05_neural_networks.ipynb"]
+    expected += [f"exercises/ch0{n}_exercises.ipynb" for n in (1, 2, 3, 4, 5)]
     assert not set(expected) - names
 
 
