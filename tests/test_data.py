@@ -256,6 +256,24 @@ def test_batches_equal_torchs_values_and_sampler_options():
             assert_same_batch(d, t)
 
 
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_tensor_dataset_batches_equal_stacked_rows(requires_grad):
+    # the default collate of a TensorDataset indexes whole batches: the same tensors (values,
+    # dtypes, shapes, contiguity, grad_fn) as stacking the rows one by one
+    x = dlcore.randn(23, 3, 2, requires_grad=requires_grad)
+    dataset = data.TensorDataset(x, dlcore.arange(23))
+    def batches(collate_fn):
+        return list(DataLoader(dataset, batch_size=5, shuffle=True, collate_fn=collate_fn,
+                               generator=dlcore.Generator().manual_seed(3)))
+    got, stacked = batches(None), batches(lambda rows: data.default_collate(rows))
+    assert len(got) == len(stacked) == 5
+    for batch, expected in zip(got, stacked):
+        assert type(batch) is type(expected) is list
+        for d, e in zip(batch, expected):
+            assert d.dtype == e.dtype and d.shape == e.shape and d.is_contiguous()
+            assert dlcore.equal(d, e) and type(d.grad_fn) is type(e.grad_fn)
+
+
 def test_custom_collate_fn_and_getitems():
     loader = DataLoader(range(5), batch_size=2, collate_fn=lambda batch: sum(batch))
     assert list(loader) == [1, 5, 4]

@@ -1,5 +1,7 @@
 """Fetchers: turn what the sampler gives (an index, or a list of them) into a collated batch.
 The same code runs in the main process (num_workers=0) and in each worker process."""
+from ._collate import default_collate
+from .dataset import TensorDataset
 
 
 class _MapDatasetFetcher:
@@ -10,10 +12,18 @@ class _MapDatasetFetcher:
         self.auto_collation = auto_collation
         self.collate_fn = collate_fn
         self.drop_last = drop_last
+        # a TensorDataset batched by the default collate can index whole batches of rows
+        self._rows_at_once = (auto_collation and collate_fn is default_collate
+                              and type(dataset) is TensorDataset
+                              and not any(t.requires_grad for t in dataset.tensors))
 
     def fetch(self, possibly_batched_index):
         if not self.auto_collation:
             return self.collate_fn(self.dataset[possibly_batched_index])
+        if self._rows_at_once:
+            # what stacking the batch's rows gives, in one indexing per tensor (PyTorch stacks
+            # them one by one: the same tensors, ~50x slower for 64 rows)
+            return [tensor[list(possibly_batched_index)] for tensor in self.dataset.tensors]
         if getattr(self.dataset, "__getitems__", None):
             data = self.dataset.__getitems__(possibly_batched_index)
         else:
