@@ -35,10 +35,17 @@ test: install
 	$(MAKE) --no-print-directory test-device
 
 # The device tests again on dlcore's NumPy stand-in for a GPU (DLCORE_FAKE_CUDA=1): placement,
-# moves, mixing errors, printing, Module.to and optimizer state, without a GPU (a few seconds).
+# moves, mixing errors, printing, Module.to and optimizer state, without a GPU; then the core
+# test files with cuda as every test's default device (DLCORE_TEST_DEVICE=cuda), so an op that
+# falls back to the CPU or mixes host and device arrays fails here as it would on a GPU.
+CORE_TESTS := creation pointwise reduction indexing views linalg dtypes errors gradcheck \
+	autograd_core autograd_creation autograd_pointwise autograd_reduction autograd_shape \
+	nn_activations nn_functional nn_init nn_layers nn_losses nn_module optim lr_scheduler
 test-device: install
 	DLCORE_FAKE_CUDA=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_device.py \
 		tests/test_device_ops.py tests/test_nn_module.py tests/test_optim.py -k "cuda or device or gpu"
+	DLCORE_FAKE_CUDA=1 DLCORE_TEST_DEVICE=cuda $(BIN)/python -m pytest -q -p no:cacheprovider \
+		-o addopts="--strict-markers" $(PYTEST_ARGS) $(CORE_TESTS:%=tests/test_%.py)
 
 # Re-execute every notebook in chapters/ and exercises/ in a fresh kernel and store its outputs:
 # run it after changing dlcore or a notebook (`make test` compares with what is stored).

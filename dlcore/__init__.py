@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 from . import _dtype
 from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types,  # noqa: F401
                      float16, float32, float64, uint8, int8, int16, int32, int64)
-from ._device import device  # noqa: F401
+from ._device import device, set_default_device, get_default_device  # noqa: F401
 from ._size import Size  # noqa: F401
 from ._storage import Storage  # noqa: F401
 from ._tensor import Tensor, TYPED_CLASSES as _TYPED_CLASSES

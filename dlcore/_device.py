@@ -4,7 +4,7 @@ import os
 
 from .backend import cpu as _cpu_backend
 
-__all__ = ["device"]
+__all__ = ["device", "set_default_device", "get_default_device"]
 
 
 class device:
@@ -54,11 +54,43 @@ class device:
     def __reduce__(self):
         return (device, (str(self),))
 
+    # `with dlcore.device('cuda'):` makes it the default device inside the block, as in PyTorch
+    def __enter__(self):
+        _previous_defaults.append(_default_device)
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc_info):
+        set_default_device(_previous_defaults.pop())
+
 
 CPU = device("cpu")
 CUDA0 = device("cuda", 0)
 _CUDA_DEVICES = {0: CUDA0}
 _cuda = []      # the CUDA backend module once chosen: CuPy's, or the test-only stand-in
+# Where creation ops without `device=` put tensors: None until `set_default_device` (the CPU).
+# Kept as given ('cuda' without an index follows the current GPU, as in PyTorch).
+_default_device = None
+_previous_defaults = []     # the defaults that `with device(...)` blocks put back on exit
+
+
+def set_default_device(device_):
+    """Make creation ops (`tensor`, `zeros`, `rand`, ..., not `from_numpy` nor the `*_like` ones,
+    which follow their input) put tensors on `device_` when they get no `device=`.
+    `None` goes back to the CPU."""
+    global _default_device
+    if device_ is None:
+        _default_device = None
+        return
+    if isinstance(device_, int) and not isinstance(device_, bool):
+        device_ = device("cuda", device_)
+    device_ = device(device_)
+    _default_device = CPU if device_ == CPU else device_
+
+
+def get_default_device():
+    """The device creation ops use when they get no `device=` (a CUDA one with its index)."""
+    return _as_device(None)
 
 
 def _cuda_backend():
@@ -84,8 +116,10 @@ def _cuda_device(index):
 
 
 def _as_device(d):
-    """A device from whatever the user passed (None means CPU; 'cuda' means the current GPU),
-    checked to exist."""
+    """A device from whatever the user passed (None means the default device, the CPU unless
+    `set_default_device` said otherwise; 'cuda' means the current GPU), checked to exist."""
+    if d is None:
+        d = _default_device                 # None until set_default_device: the CPU
     if d is None or d is CPU:
         return CPU
     if isinstance(d, int) and not isinstance(d, bool):

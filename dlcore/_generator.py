@@ -94,7 +94,7 @@ class Generator:
 
     @property
     def device(self):
-        return _as_device(None)
+        return CPU
 
     # -- raw words (every draw goes through these two) ------------------------------------------
     def _random(self, n):

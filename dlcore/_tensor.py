@@ -125,6 +125,21 @@ class Tensor(metaclass=_TensorMeta):
     def data(self):
         return _view(self, self._data)
 
+    @data.setter
+    def data(self, new):
+        """`t.data = new`: `t` (the same object, so optimizers holding it keep working) now views
+        `new`'s storage, with `new`'s shape, strides, dtype and device. Its autograd fields stay.
+        (Unlike PyTorch, which gives `t` a version counter of its own, the two then share the
+        storage's one.)"""
+        if not isinstance(new, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(new).__name__}")
+        if self.requires_grad and new._data.dtype.kind != "f":
+            raise RuntimeError("data set to a tensor that requires gradients must be floating "
+                               "point or complex dtype")
+        self._storage = new.storage()        # created now if need be, so that both share it
+        self._data = new._data
+        self._offset = new._offset
+
     def is_contiguous(self, memory_format=None):
         # PyTorch's rule: strides of size-1 dims don't matter, nor anything when empty (NumPy agrees)
         return self._data.flags.c_contiguous
@@ -544,7 +559,7 @@ class _TypedTensorClass:
 
 def _legacy_new(dtype, args, device):
     """The old-style constructors: `Tensor()`, `Tensor(2, 3)`, `Tensor(Size)`, `Tensor([1, 2])`."""
-    device = _as_device(device)
+    device = CPU if device is None else _as_device(device)   # not the default device: PyTorch's
     if device is not CPU:
         return _legacy_new(dtype, args, None).to(device)
     if not args:

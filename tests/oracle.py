@@ -1,11 +1,13 @@
 """Comparing a dlcore call with the same call on PyTorch (the tests' oracle): equal results, or
 the same exception with the same message. Shared by the differential test files."""
+import re
 import warnings
 
 import numpy as np
 import pytest
 
 import dlcore
+from dlcore.backend import array_module
 
 torch = pytest.importorskip("torch")
 
@@ -22,8 +24,10 @@ def assert_same(d, t, rtol=1e-5, atol=1e-6):
         assert isinstance(d, dlcore.Tensor), type(d)
         assert str(d.dtype) == str(t.dtype).replace("torch.", "dlcore.")
         assert tuple(d.shape) == tuple(t.shape)
-        assert type(d._data) is np.ndarray            # 0-d results are arrays, not NumPy scalars
-        a, b = d.numpy(), t.numpy()
+        # on the test's default device (DLCORE_TEST_DEVICE): no op silently falls back to the CPU
+        assert d.device == dlcore.get_default_device(), d.device
+        assert is_plain_array(d)                      # 0-d results are arrays, not NumPy scalars
+        a, b = d.cpu().numpy(), t.numpy()
         if b.dtype.kind == "f":
             np.testing.assert_allclose(a.astype(np.float64), b.astype(np.float64), rtol=rtol,
                                        atol=atol, equal_nan=True)
@@ -52,3 +56,23 @@ def compare(fn, rtol=1e-5, atol=1e-6, messages=True):
             return
         got = fn(dlcore)
     assert_same(got, expected, rtol, atol)
+
+
+def shares_memory(a, b):
+    """Whether two dlcore tensors' arrays overlap in memory, on any device (NumPy's or CuPy's
+    shares_memory on the arrays themselves: `.numpy()` would copy a GPU tensor)."""
+    return array_module(a._data).shares_memory(a._data, b._data)
+
+
+def is_plain_array(t):
+    """A tensor's data is an array of its device's library: not a NumPy scalar, and on the CPU a
+    plain ndarray (no subclass)."""
+    return not isinstance(t._data, np.generic) and (t.is_cuda or type(t._data) is np.ndarray)
+
+
+def on_default_device(message):
+    """A CPU message as PyTorch words it on the tests' default device: CUDA tensors' types are
+    `torch.cuda.FloatTensor`, so `dlcore.FloatTensor` becomes `dlcore.cuda.FloatTensor`."""
+    if dlcore.get_default_device().type != "cuda":
+        return message
+    return re.sub(r"\bdlcore\.(\w+Tensor)\b", r"dlcore.cuda.\1", message)

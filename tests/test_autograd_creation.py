@@ -31,7 +31,7 @@ def test_gradients_and_node_names_match_torch(name, shape, f):
     upstream = rng.standard_normal(tuple(y_t.shape))
     y_dl.backward(dlcore.tensor(upstream))
     y_t.backward(torch.tensor(upstream))
-    np.testing.assert_allclose(x_dl.grad.numpy(), x_t.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x_dl.grad.cpu().numpy(), x_t.grad.cpu().numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("name, shape, f", CASES, ids=[c[0] for c in CASES])

@@ -51,7 +51,7 @@ def pair(array, requires_grad=True):
 def numpy_of(t):
     if isinstance(t, torch.Tensor):
         return t.detach().numpy(force=True)      # (sgn's gradient is one of torch's ZeroTensors)
-    return t.detach().numpy()
+    return t.detach().cpu().numpy()
 
 
 def assert_close(actual, expected, dtype):

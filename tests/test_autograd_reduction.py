@@ -66,7 +66,7 @@ def check(fn, *arrays, requires_grad=None, seed=0, rtol=None, atol=None):
     assert d_names == t_names
     for d, t in zip(d_out, t_out):
         assert tuple(d.shape) == tuple(t.shape)
-        np.testing.assert_allclose(d.detach().numpy(), t.detach().numpy(), rtol=rtol, atol=atol,
+        np.testing.assert_allclose(d.detach().cpu().numpy(), t.detach().cpu().numpy(), rtol=rtol, atol=atol,
                                    equal_nan=True)
     for d, t in zip(d_grads, t_grads):
         if t is None:
@@ -74,7 +74,7 @@ def check(fn, *arrays, requires_grad=None, seed=0, rtol=None, atol=None):
             continue
         assert d is not None and str(d.dtype) == str(t.dtype).replace("torch", "dlcore")
         assert tuple(d.shape) == tuple(t.shape)
-        np.testing.assert_allclose(d.numpy(), t.numpy(), rtol=rtol, atol=atol, equal_nan=True)
+        np.testing.assert_allclose(d.cpu().numpy(), t.cpu().numpy(), rtol=rtol, atol=atol, equal_nan=True)
 
 
 def check_second_order(fn, *arrays, seed=0):
@@ -89,7 +89,7 @@ def check_second_order(fn, *arrays, seed=0):
         v = [lib.tensor(rng.standard_normal(tuple(x.shape))) for x in leaves]
         total = sum((gi * vi).sum() for gi, vi in zip(grads, v) if gi.requires_grad)
         second = lib.autograd.grad(total, leaves, allow_unused=True)
-        results.append([None if s is None else s.detach().numpy() for s in second])
+        results.append([None if s is None else s.detach().cpu().numpy() for s in second])
     for t, d in zip(*results):
         if t is None or not np.any(t):
             assert d is None or not np.any(d)

@@ -50,12 +50,12 @@ def check(fn, *arrays, seed=0, values=True):
         assert tuple(d.shape) == tuple(t.shape)
         assert str(d.dtype)[7:] == str(t.dtype)[6:]
         if values:
-            np.testing.assert_allclose(d.detach().numpy(), t.detach().numpy(), **tol)
+            np.testing.assert_allclose(d.detach().cpu().numpy(), t.detach().cpu().numpy(), **tol)
     for d, t in zip(d_grads, t_grads):
         assert (d is None) == (t is None)
         if t is not None:
             assert tuple(d.shape) == tuple(t.shape) and str(d.dtype)[7:] == str(t.dtype)[6:]
-            np.testing.assert_allclose(d.numpy(), t.numpy(), **tol)
+            np.testing.assert_allclose(d.cpu().numpy(), t.cpu().numpy(), **tol)
     return _names(d_result)
 
 
@@ -68,8 +68,8 @@ def check_second_order(fn, *arrays):
         grads = lib.autograd.grad((out * out * out).sum(), leaves, create_graph=True)
         total = sum((g * g).sum() for g in grads)
         second = lib.autograd.grad(total, leaves, allow_unused=True)
-        results.append(([g.detach().numpy() for g in grads],
-                        [None if g is None else g.numpy() for g in second]))
+        results.append(([g.detach().cpu().numpy() for g in grads],
+                        [None if g is None else g.cpu().numpy() for g in second]))
     (d_first, d_second), (t_first, t_second) = results
     for d, t in zip(d_first + d_second, t_first + t_second):
         assert (d is None) == (t is None)
@@ -738,6 +738,7 @@ def test_chapter4_parameters_unpacked_give_the_thermometer_gradient(unpack):
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-6)
 
 
+@pytest.mark.cpu_only(reason="compares printed forms with PyTorch's CPU tensors (no device=)")
 def test_unpacked_parameters_name_their_nodes_like_torch():
     params = dlcore.tensor([1.0, 0.0], requires_grad=True)
     w, b = params

@@ -179,13 +179,13 @@ def test_advanced_indexing(points):
 
 # -- 8. NumPy interoperability ----------------------------------------------------------------
 def test_numpy_shares_memory_both_ways(points):
-    points_np = points.numpy()
+    points_np = points.cpu().numpy()
     assert isinstance(points_np, np.ndarray) and points_np.dtype == np.float32
     points_np[0, 0] = 7.0
     assert float(points[0, 0]) == 7.0
     points[2, 1] = 9.0
     assert points_np[2, 1] == 9.0
-    assert np.shares_memory(points_np, points.numpy())
+    assert np.shares_memory(points_np, points.cpu().numpy())
 
 
 def test_from_numpy_shares_memory_both_ways():

@@ -52,8 +52,8 @@ def test_wine_mean_and_var_agree_with_pytorch(wineq):
     table, _ = coursedata.load_wine()
     expected = real_torch.from_numpy(table)[:, :-1]
     data = wineq[:, :-1]
-    np.testing.assert_allclose(torch.mean(data, dim=0).numpy(), expected.mean(dim=0).numpy(), rtol=1e-6)
-    np.testing.assert_allclose(torch.var(data, dim=0).numpy(), expected.var(dim=0).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(torch.mean(data, dim=0).cpu().numpy(), expected.mean(dim=0).cpu().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(torch.var(data, dim=0).cpu().numpy(), expected.var(dim=0).cpu().numpy(), rtol=1e-5)
 
 
 def test_wine_bad_mask_is_bool_and_selects_20(wineq):
@@ -227,7 +227,7 @@ def test_ct_hounsfield_range(ct):
     vol = torch.from_numpy(ct[0])
     assert (vol.min().item(), vol.max().item()) == (-1024.0, 3071.0)  # 12-bit values - 1024
     air = vol[vol < -500]
-    counts, edges = np.histogram(air.numpy(), bins=np.arange(-1030, -495, 10))
+    counts, edges = np.histogram(air.cpu().numpy(), bins=np.arange(-1030, -495, 10))
     assert abs(edges[counts.argmax()] + 1000) < 100  # air is about -1000 HU
     assert 0.3 < ((vol >= -150) & (vol <= 100)).float().mean().item() < 0.4  # soft tissue near 0
     assert 0.005 < (vol > 400).float().mean().item() < 0.05  # a little bone, above 400 HU

@@ -20,7 +20,7 @@ def same_as_torch(make, torch):
     got, expected = make(dlcore), make(torch)
     assert _dtype_name(got.dtype) == _dtype_name(expected.dtype)
     assert tuple(got.shape) == tuple(expected.shape)
-    a, b = got.numpy(), expected.numpy()
+    a, b = got.cpu().numpy(), expected.cpu().numpy()
     assert a.tobytes() == b.tobytes(), (a, b)
 
 
@@ -184,7 +184,7 @@ def test_from_numpy_shares_memory_both_ways():
     assert a[1, 2] == -1
     t.add_(1)
     assert a[0, 0] == 11
-    back = t.numpy()
+    back = t.cpu().numpy()
     back[0, 1] = 42
     assert t[0, 1].item() == 42 and a[0, 1] == 42
     view = dlcore.from_numpy(a[:, 1])                     # a strided view keeps its strides
@@ -202,6 +202,7 @@ def test_empty_arrays_keep_numpy_strides_like_torch():
         assert dlcore.zeros(shape).stride() == torch.zeros(shape).stride()
 
 
+@pytest.mark.cpu_only(reason="sharing memory with a NumPy array")
 def test_as_tensor_shares_when_it_can():
     a = np.array([1.0, 2.0])
     t = dlcore.as_tensor(a)
@@ -309,7 +310,7 @@ def test_full_matches_torch():
                     dlcore.full((2,), value, dtype=getattr(dlcore, d))
                 continue
             got = dlcore.full((2,), value, dtype=getattr(dlcore, d))
-            assert got.numpy().tobytes() == expected.numpy().tobytes()
+            assert got.cpu().numpy().tobytes() == expected.cpu().numpy().tobytes()
 
 
 def test_like_and_new():
@@ -451,9 +452,9 @@ def test_linspace_and_logspace_match_torch(args):
             expected = torch.logspace(low, high, steps, base=base, **kwargs(torch))
             assert _dtype_name(got.dtype) == _dtype_name(expected.dtype)
             if d == "float64":      # powers computed by different libms: last-bit differences
-                np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-15)
+                np.testing.assert_allclose(got.cpu().numpy(), expected.cpu().numpy(), rtol=1e-15)
             else:
-                assert got.numpy().tobytes() == expected.numpy().tobytes()
+                assert got.cpu().numpy().tobytes() == expected.cpu().numpy().tobytes()
 
 
 @settings(max_examples=80, deadline=None)

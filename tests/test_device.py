@@ -12,6 +12,10 @@ import pytest
 
 import dlcore
 
+# These tests choose their devices themselves (explicit device=, or the `device` fixture that runs
+# each on cpu and cuda): a cuda default would only blur what they check.
+pytestmark = pytest.mark.cpu_only(reason="runs on cpu and cuda through its own explicit devices")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -227,3 +231,28 @@ def test_the_stand_in_is_off_unless_asked_for():
                                    "print(dlcore.cuda.get_device_name() if dlcore.cuda.is_available() else 'none')")
     assert result.returncode == 0, result.stderr
     assert "stand-in" not in result.stdout
+
+
+def test_default_device_follows_pytorchs_rules(cuda):
+    host = dlcore.ones(2)
+    assert dlcore.get_default_device() == dlcore.device("cpu")
+    dlcore.set_default_device("cuda")
+    try:
+        assert dlcore.get_default_device() == cuda               # with its index, as in PyTorch
+        for made in (dlcore.zeros(2), dlcore.tensor([1.]), dlcore.arange(3), dlcore.rand(2),
+                     dlcore.full((2,), 1.), dlcore.eye(2), dlcore.linspace(0, 1, 3),
+                     dlcore.as_tensor(np.ones(2)), dlcore.tensor(host), dlcore.randperm(3),
+                     dlcore.nn.Linear(2, 2).weight):
+            assert made.device == cuda
+        # *_like, new_*, from_numpy, legacy constructors and normal(numbers) keep PyTorch's place
+        for made in (dlcore.zeros_like(host), host.new_zeros(2), dlcore.from_numpy(np.ones(2)),
+                     dlcore.FloatTensor(2), dlcore.normal(0., 1., (2,))):
+            assert made.device == dlcore.device("cpu")
+        assert dlcore.zeros(2, device="cpu").device == dlcore.device("cpu")
+    finally:
+        dlcore.set_default_device(None)
+    assert dlcore.zeros(2).device == dlcore.device("cpu")
+    with dlcore.device("cuda:0"):
+        assert dlcore.ones(1).device == cuda
+    assert dlcore.ones(1).device == dlcore.device("cpu")
+    assert dlcore.tensor(host.cuda()).device == cuda               # no default set: data's device

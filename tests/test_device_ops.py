@@ -9,6 +9,10 @@ import pytest
 
 import dlcore
 
+# These tests choose their devices themselves (explicit device=, or the `device` fixture that runs
+# each on cpu and cuda): a cuda default would only blur what they check.
+pytestmark = pytest.mark.cpu_only(reason="runs on cpu and cuda through its own explicit devices")
+
 
 def _pair(device, data, dtype=dlcore.float32, requires_grad=False):
     """The same tensor on the CPU and on `device`."""

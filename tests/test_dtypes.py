@@ -123,6 +123,8 @@ def test_promotion_examples():
     assert not dlcore.can_cast(dlcore.float32, dlcore.int64)
 
 
+@pytest.mark.cpu_only(reason="the CPU's typed names (dlcore.FloatTensor); test_device.py "
+                             "checks the cuda ones")
 @pytest.mark.parametrize("d", DTYPES, ids=_name)
 def test_type_strings(d):
     assert dlcore.ones(2, dtype=d).type() == f"dlcore.{TYPED[d._name]}Tensor"
@@ -172,6 +174,8 @@ TYPED_CLASSES = [("FloatTensor", dlcore.float32), ("DoubleTensor", dlcore.float6
                  ("BoolTensor", dlcore.bool)]
 
 
+@pytest.mark.cpu_only(reason="the CPU's typed names (dlcore.FloatTensor); test_device.py "
+                             "checks the cuda ones")
 @pytest.mark.parametrize("name, d", TYPED_CLASSES)
 def test_typed_classes(name, d):
     cls = getattr(dlcore, name)

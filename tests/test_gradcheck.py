@@ -248,7 +248,7 @@ def test_torch_agrees_that_the_table_passes(torch):
     for label in ("div", "pow tensor", "atan2", "clamp", "norm p=1", "max dim", "matmul batched",
                   "getitem repeated index", "iadd twice"):
         _, func, specs = next(row for row in OPS if row[0] == label)
-        inputs = tuple(torch.tensor(x.detach().numpy(), requires_grad=True)
+        inputs = tuple(torch.tensor(x.detach().cpu().numpy(), requires_grad=True)
                        for x in _inputs(specs))
         assert torch.autograd.gradcheck(lambda *xs: func(torch, *xs), inputs)
 
@@ -323,7 +323,7 @@ def _cube_first_order_only(input):
 def _(ctx, grad):
     (x,) = ctx.inputs
     # right first derivative, but computed outside the graph: no second derivative
-    return grad * dlcore.tensor(3 * x.detach().numpy() ** 2)
+    return grad * dlcore.tensor(3 * x.detach().cpu().numpy() ** 2)
 
 
 def test_a_planted_wrong_derivative_is_reported():
@@ -527,7 +527,7 @@ def test_inputs_are_left_as_they_were():
     x = _inputs([((2, 3), "any")])[0]
     before = x.detach().clone()
     gradcheck(lambda t: t.exp() if hasattr(t, "exp") else t, x, raise_exception=False)
-    assert np.array_equal(x.detach().numpy(), before.numpy()) and x.grad is None
+    assert np.array_equal(x.detach().cpu().numpy(), before.cpu().numpy()) and x.grad is None
 
 
 def test_views_of_the_input_are_perturbed_too():

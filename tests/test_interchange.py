@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 
 import dlcore
+
+pytestmark = pytest.mark.cpu_only(reason="exchanges memory with NumPy, DLPack on the host and h5py")
 from dlcore.utils import from_torch, to_torch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +50,7 @@ def test_numpy_from_dlpack_shares_memory_both_ways(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 def test_dlcore_from_dlpack_of_numpy_shares_memory(dtype):
-    base = _tensor(dtype).numpy().copy()
+    base = _tensor(dtype).cpu().numpy().copy()
     for array in (base, base.T, base[1:, ::2], base[1, 2:3].reshape(())):
         t = dlcore.from_dlpack(array)
         assert t.dtype is dtype and tuple(t.shape) == array.shape
@@ -121,7 +123,7 @@ def test_torch_and_dlcore_share_memory_through_dlpack_both_ways(dtype):
         assert view[index].item() == theirs[index].item()
         view[index] = _flip(view[index].item())
         assert theirs[index].item() == view[index].item()
-    base = torch.from_numpy(_tensor(dtype).numpy().copy())     # torch -> dlcore
+    base = torch.from_numpy(_tensor(dtype).cpu().numpy().copy())     # torch -> dlcore
     for theirs in (base, base.t(), base[1:, ::2], base[1, 2]):
         ours = dlcore.from_dlpack(theirs)
         assert ours.dtype is dtype and ours.stride() == theirs.stride()
@@ -161,7 +163,7 @@ def test_from_torch_then_to_torch_continues_training_in_pytorch():
     for key, value in model.state_dict().items():
         assert isinstance(state[key], dlcore.Tensor)
         assert tuple(state[key].shape) == tuple(value.shape)
-        np.testing.assert_array_equal(state[key].numpy(), value.numpy())
+        np.testing.assert_array_equal(state[key].cpu().numpy(), value.cpu().numpy())
     assert opt_state["param_groups"] == optimizer.state_dict()["param_groups"]
     assert isinstance(opt_state["state"][0]["exp_avg"], dlcore.Tensor)
 
@@ -239,7 +241,7 @@ def test_hdf5_recipe_of_chapter_2(tmp_path):
     h5py = pytest.importorskip("h5py")
     points = dlcore.tensor([[4.0, 1.0], [5.0, 3.0], [2.0, 1.0], [7.0, 8.0]])
     with h5py.File(tmp_path / "ourpoints.hdf5", "w") as f:
-        f.create_dataset("coords", data=points.numpy())
+        f.create_dataset("coords", data=points.cpu().numpy())
     with h5py.File(tmp_path / "ourpoints.hdf5", "r") as f:
         dset = f["coords"]
         last_points = dlcore.from_numpy(dset[-2:])             # reads the last two rows only

@@ -115,11 +115,12 @@ def test_elementwise_mean_is_a_deprecated_mean():
     assert loss.item() == 5.0
 
 
+@pytest.mark.cpu_only(reason="compares printed forms with PyTorch's CPU tensors (no device=)")
 def test_mse_of_the_chapter4_model_is_the_exact_mean_rounded_once():
     t_c = dlcore.tensor([0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0])
     t_u = dlcore.tensor([35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4])
     loss = nn.MSELoss()(t_u, t_c)
-    exact = np.mean((t_u.numpy().astype(np.float64) - t_c.numpy().astype(np.float64)) ** 2)
+    exact = np.mean((t_u.cpu().numpy().astype(np.float64) - t_c.cpu().numpy().astype(np.float64)) ** 2)
     assert loss.item() == float(np.float32(exact))
     assert str(loss) == "tensor(1763.8846)"
 
@@ -189,10 +190,14 @@ def test_binary_cross_entropy_errors_match_torch(case):
 
 
 def test_bce_weight_that_cannot_broadcast_is_refused():
-    # (the message is dlcore.broadcast_shapes's, worded unlike torch.broadcast_shapes's)
+    # (the message is broadcast_shapes's, naming the shapes)
+    messages = []
     for f, lib in ((F, dlcore), (torch.nn.functional, torch)):
-        with pytest.raises(RuntimeError):
+        with pytest.raises(RuntimeError) as info:
             f.binary_cross_entropy(lib.rand(3), lib.rand(3), weight=lib.rand(2))
+        messages.append(str(info.value))
+    assert messages[0] == messages[1].replace("torch.", "dlcore.")
+    assert "broadcastable to [3]" in messages[0]
 
 
 def test_bce_of_a_confident_mistake_costs_100():
@@ -280,9 +285,10 @@ def test_cross_entropy_of_extreme_logits_is_finite():
     # the first sample costs 2e4 (its logit is 2e4 below the best), the second 0: mean 1e4
     assert loss.item() == pytest.approx(1e4)
     loss.backward()
-    assert np.isfinite(logits.grad.numpy()).all()
+    assert np.isfinite(logits.grad.cpu().numpy()).all()
 
 
+@pytest.mark.cpu_only(reason="seeded values from PyTorch's CPU random stream")
 @pytest.mark.parametrize("case", [
     lambda f, lib: f.cross_entropy(lib.randn(3, 4), lib.tensor([0, 1, 4])),
     lambda f, lib: f.cross_entropy(lib.randn(3, 4), lib.tensor([0, 1, -1])),

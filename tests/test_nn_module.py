@@ -47,7 +47,7 @@ def same_outcome(fn, compare_result=lambda a, b: a == b):
 
 
 def numpy_of(t):
-    return t.detach().numpy()
+    return t.detach().cpu().numpy()
 
 
 def net(lib, hidden=4):
@@ -74,6 +74,7 @@ def net(lib, hidden=4):
 
 
 # -- Parameter -------------------------------------------------------------------------------------
+@pytest.mark.cpu_only(reason="compares printed forms with PyTorch's CPU tensors (no device=)")
 def test_parameter_prints_and_behaves_like_pytorchs():
     for values in ([1.0, 2.0], [[0.5, -1.25]], 3.0):
         same_text(repr(dnn.Parameter(dlcore.tensor(values))),
@@ -212,6 +213,7 @@ REGISTRATION_ERRORS = [
 ]
 
 
+@pytest.mark.cpu_only(reason="messages name the CPU's tensor types (dlcore.FloatTensor)")
 @pytest.mark.parametrize("fn", REGISTRATION_ERRORS)
 def test_registration_errors_match_pytorch(fn):
     ours, theirs = outcome(fn, dlcore), outcome(fn, torch)
@@ -258,7 +260,7 @@ def test_state_dict_round_trip_with_pytorch_gives_identical_outputs():
         for p in theirs.parameters():
             p.mul_(1.5).add_(0.25)
     fresh = net(dlcore, hidden=5)
-    result = fresh.load_state_dict({k: dlcore.tensor(v.numpy())
+    result = fresh.load_state_dict({k: dlcore.tensor(v.cpu().numpy())
                                     for k, v in theirs.state_dict().items()})
     assert repr(result) == "<All keys matched successfully>"
     np.testing.assert_allclose(numpy_of(fresh(dlcore.tensor(x))),
@@ -406,7 +408,7 @@ def test_conversions_keep_the_parameter_objects(convert, dtype):
     for p, old in zip(params, before):
         assert p.dtype == dtype and p.requires_grad and p.is_leaf
         assert p.grad.dtype == dtype
-        np.testing.assert_allclose(p.detach().double().numpy(), old.double().numpy(), rtol=1e-3)
+        np.testing.assert_allclose(p.detach().double().cpu().numpy(), old.double().cpu().numpy(), rtol=1e-3)
     assert m.steps.dtype == dtype and m.cache.dtype == dtype          # buffers too
 
 
@@ -469,7 +471,7 @@ def _backward_hook_record(lib, input_requires_grad, replace=False):
     log = []
 
     def as_lists(grads):
-        return [None if g is None else g.numpy().copy() for g in grads]
+        return [None if g is None else g.cpu().numpy().copy() for g in grads]
 
     def hook(mod, grad_input, grad_output):
         log.append(("hook", as_lists(grad_input), as_lists(grad_output)))

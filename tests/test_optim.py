@@ -45,7 +45,7 @@ def _problem(lib, dtype):
 
 
 def _values(params):
-    return np.concatenate([p.detach().numpy().ravel().astype(np.float64) for p in params])
+    return np.concatenate([p.detach().cpu().numpy().ravel().astype(np.float64) for p in params])
 
 
 def _trajectory(lib, name, options, dtype, steps=50):
@@ -133,7 +133,7 @@ def test_lbfgs_on_rosenbrock_matches_torch(line_search_fn, steps):
         points = []
         for _ in range(steps):
             opt.step(closure)
-            points.append(xy.detach().numpy().copy())
+            points.append(xy.detach().cpu().numpy().copy())
         return np.array(points), opt.state[xy]["func_evals"]
     (ours, our_evals), (theirs, their_evals) = run(dlcore), run(torch)
     np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
@@ -192,7 +192,7 @@ def _state_layout(state_dict):
     """The state dict with tensors replaced by (dtype name, shape, values), for comparison."""
     def describe(v):
         if isinstance(v, (dlcore.Tensor, torch.Tensor)):
-            return (str(v.dtype).split(".")[-1], tuple(v.shape), v.detach().numpy().tolist())
+            return (str(v.dtype).split(".")[-1], tuple(v.shape), v.detach().cpu().numpy().tolist())
         if isinstance(v, dict):
             return {k: describe(x) for k, x in v.items()}
         if isinstance(v, (list, tuple)):
@@ -246,7 +246,7 @@ def test_state_dict_layout_matches_torch(name, options):
 
 def _to_torch(value):
     if isinstance(value, dlcore.Tensor):
-        return torch.tensor(value.numpy())
+        return torch.tensor(value.cpu().numpy())
     if isinstance(value, dict):
         return {k: _to_torch(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -256,7 +256,7 @@ def _to_torch(value):
 
 def _to_dlcore(value):
     if isinstance(value, torch.Tensor):
-        return dlcore.tensor(value.numpy())
+        return dlcore.tensor(value.cpu().numpy())
     if isinstance(value, dict):
         return {k: _to_dlcore(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -295,7 +295,7 @@ def test_state_dict_round_trip_continues_the_trajectory(name, options):
     tparams, tloss_of = _problem(torch, "float64")
     with torch.no_grad():
         for p, s in zip(tparams, start):
-            p.copy_(torch.tensor(s.numpy()))
+            p.copy_(torch.tensor(s.cpu().numpy()))
     topt = getattr(torch.optim, name)(tparams, **options)
     topt.load_state_dict(_to_torch(saved))
     for _ in range(5):
@@ -305,7 +305,7 @@ def test_state_dict_round_trip_continues_the_trajectory(name, options):
     params3, loss_of3 = _problem(dlcore, "float64")
     with dlcore.no_grad():
         for p, t in zip(params3, tparams):
-            p.copy_(dlcore.tensor(t.detach().numpy()))
+            p.copy_(dlcore.tensor(t.detach().cpu().numpy()))
     opt3 = getattr(optim, name)(params3, **options)
     opt3.load_state_dict(_to_dlcore(topt.state_dict()))
     for _ in range(3):
@@ -390,6 +390,7 @@ def _param(lib):
     return lib.tensor([1.0, 2.0], requires_grad=True)
 
 
+@pytest.mark.cpu_only(reason="messages name the CPU's tensor types (dlcore.FloatTensor)")
 @pytest.mark.parametrize("make", [
     lambda lib: lib.optim.SGD(_param(lib), lr=0.1),                       # a tensor, not a list
     lambda lib: lib.optim.SGD([], lr=0.1),
@@ -565,6 +566,7 @@ def _loss_fn(t_p, t_c):
     return ((t_p - t_c) ** 2).mean()
 
 
+@pytest.mark.cpu_only(reason="compares printed forms with PyTorch's CPU tensors (no device=)")
 def test_chapter4_sgd_one_step():
     t_u, t_c = dlcore.tensor(T_U), dlcore.tensor(T_C)
     params = dlcore.tensor([1.0, 0.0], requires_grad=True)
@@ -593,6 +595,7 @@ def _training_loop(n_epochs, optimizer, params, t_u, t_c):
     return params, loss
 
 
+@pytest.mark.cpu_only(reason="compares printed forms with PyTorch's CPU tensors (no device=)")
 def test_chapter4_sgd_loop_on_normalised_input():
     t_un, t_c = 0.1 * dlcore.tensor(T_U), dlcore.tensor(T_C)
     params = dlcore.tensor([1.0, 0.0], requires_grad=True)
@@ -601,6 +604,7 @@ def test_chapter4_sgd_loop_on_normalised_input():
     assert loss.item() == pytest.approx(2.927648, abs=2e-6)
 
 
+@pytest.mark.cpu_only(reason="compares printed forms with PyTorch's CPU tensors (no device=)")
 def test_chapter4_adam_on_raw_input():
     t_u, t_c = dlcore.tensor(T_U), dlcore.tensor(T_C)
     params = dlcore.tensor([1.0, 0.0], requires_grad=True)

@@ -66,7 +66,7 @@ def assert_same(got, expected, context=""):
     assert isinstance(got, dlcore.Tensor), context
     assert _name(got.dtype) == _name(expected.dtype), context
     assert tuple(got.shape) == tuple(expected.shape), context
-    a, b = got.numpy(), expected.numpy()
+    a, b = got.cpu().numpy(), expected.cpu().numpy()
     if a.dtype.kind == "f":
         rtol, atol = tolerances(a.dtype.name)
         np.testing.assert_allclose(a.astype(np.float64), b.astype(np.float64), rtol=rtol,

@@ -14,6 +14,8 @@ import pytest
 
 import dlcore
 
+pytestmark = pytest.mark.cpu_only(reason="reproduces PyTorch's CPU random streams number for number (a GPU draws others)")
+
 SEEDS = (0, 1, 42, 123456789, 2 ** 40 + 3)
 SIZES = (1, 5, 15, 16, 17, 100, 1000)
 
@@ -25,7 +27,7 @@ def torch():
 
 def _assert_same(mine, theirs):
     """Equal shapes, dtypes and values, bit for bit (signs of zeros and NaNs included)."""
-    a, b = np.asarray(mine.numpy()), np.asarray(theirs.numpy())
+    a, b = np.asarray(mine.cpu().numpy()), np.asarray(theirs.cpu().numpy())
     assert a.shape == b.shape
     assert a.dtype == b.dtype
     if a.dtype.kind == "f":
@@ -54,7 +56,7 @@ def _check(torch, seed, fn):
 
 
 def _values(t):
-    return t.numpy().tolist()
+    return t.cpu().numpy().tolist()
 
 
 # ==== reproducibility without PyTorch ============================================================
@@ -95,7 +97,7 @@ def test_generator_keyword_uses_that_generator_only(name):
     dlcore.manual_seed(0)
     state = dlcore.get_rng_state()
     mine = _values(sample(dlcore, dlcore.Generator().manual_seed(5)))
-    assert dlcore.get_rng_state().numpy().tolist() == state.numpy().tolist()
+    assert dlcore.get_rng_state().cpu().numpy().tolist() == state.cpu().numpy().tolist()
     assert _values(sample(dlcore, dlcore.Generator().manual_seed(5))) == mine
     dlcore.manual_seed(5)
     assert _values(sample(dlcore)) == mine     # a generator seeded 5 is the default seeded 5
@@ -153,7 +155,7 @@ def test_rng_state_round_trip():
     first = _values(dlcore.randn(7)) + _values(dlcore.randperm(20))
     dlcore.set_rng_state(state)
     assert _values(dlcore.randn(7)) + _values(dlcore.randperm(20)) == first
-    assert dlcore.get_rng_state().numpy().tolist() != state.numpy().tolist()
+    assert dlcore.get_rng_state().cpu().numpy().tolist() != state.cpu().numpy().tolist()
     g = dlcore.Generator().set_state(state)
     assert _values(dlcore.randn(7, generator=g)) == first[:7]
 
@@ -183,38 +185,38 @@ N = 100_000
 
 def test_uniform_statistics():
     dlcore.manual_seed(0)
-    x = dlcore.rand(N).numpy().astype(np.float64)
+    x = dlcore.rand(N).cpu().numpy().astype(np.float64)
     assert 0 <= x.min() and x.max() < 1
     assert abs(x.mean() - 0.5) < 0.005 and abs(x.std() - math.sqrt(1 / 12)) < 0.005
-    y = dlcore.empty(N).uniform_(-3, 5).numpy()
+    y = dlcore.empty(N).uniform_(-3, 5).cpu().numpy()
     assert -3 <= y.min() and y.max() < 5 and abs(y.mean() - 1) < 0.05
-    z = dlcore.rand(N, dtype=dlcore.float64).numpy()
+    z = dlcore.rand(N, dtype=dlcore.float64).cpu().numpy()
     assert abs(z.mean() - 0.5) < 0.005
 
 
 @pytest.mark.parametrize("n", [10, N])
 def test_normal_statistics(n):
     dlcore.manual_seed(1)
-    samples = np.concatenate([dlcore.randn(n).numpy() for _ in range(N // n)])
+    samples = np.concatenate([dlcore.randn(n).cpu().numpy() for _ in range(N // n)])
     assert abs(samples.mean()) < 0.02 and abs(samples.std() - 1) < 0.02
-    y = dlcore.normal(3.0, 0.5, (N,)).numpy()
+    y = dlcore.normal(3.0, 0.5, (N,)).cpu().numpy()
     assert abs(y.mean() - 3) < 0.01 and abs(y.std() - 0.5) < 0.01
-    z = dlcore.randn(N, dtype=dlcore.float64).numpy()
+    z = dlcore.randn(N, dtype=dlcore.float64).cpu().numpy()
     assert abs(z.mean()) < 0.02 and abs(z.std() - 1) < 0.02
 
 
 def test_discrete_statistics():
     dlcore.manual_seed(2)
-    k = dlcore.randint(-2, 3, (N,)).numpy()
+    k = dlcore.randint(-2, 3, (N,)).cpu().numpy()
     assert k.dtype == np.int64 and set(np.unique(k)) == {-2, -1, 0, 1, 2}
     assert abs(k.mean()) < 0.03
-    b = dlcore.empty(N).bernoulli_(0.3).numpy()
+    b = dlcore.empty(N).bernoulli_(0.3).cpu().numpy()
     assert set(np.unique(b)) == {0.0, 1.0} and abs(b.mean() - 0.3) < 0.01
-    e = dlcore.empty(N).exponential_(4.0).numpy()
+    e = dlcore.empty(N).exponential_(4.0).cpu().numpy()
     assert e.min() >= 0 and abs(e.mean() - 0.25) < 0.01
-    counts = np.bincount(dlcore.multinomial(dlcore.tensor([1.0, 2.0, 7.0]), N, True).numpy())
+    counts = np.bincount(dlcore.multinomial(dlcore.tensor([1.0, 2.0, 7.0]), N, True).cpu().numpy())
     assert np.allclose(counts / N, [0.1, 0.2, 0.7], atol=0.01)
-    p = dlcore.poisson(dlcore.full((N,), 3.0)).numpy()
+    p = dlcore.poisson(dlcore.full((N,), 3.0)).cpu().numpy()
     assert abs(p.mean() - 3) < 0.05 and abs(p.var() - 3) < 0.1
 
 
@@ -357,7 +359,7 @@ def test_float64_normal_beyond_the_libm_batch_within_an_ulp(torch, seed):
     """Past 4096 values dlcore's float64 log is NumPy's, which can differ from the C library's
     in the last bit; float32 results are unaffected."""
     mine, theirs = _both(torch, seed, lambda T: T.randn(20_000, dtype=T.float64))
-    np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=4e-16, atol=1e-300)
+    np.testing.assert_allclose(mine.cpu().numpy(), theirs.cpu().numpy(), rtol=4e-16, atol=1e-300)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -455,10 +457,10 @@ def test_rng_state_moves_between_libraries(torch, seed):
     torch.manual_seed(seed)
     torch.rand(1000)
     torch.randn(5)                                       # a cached sample travels too
-    dlcore.set_rng_state(dlcore.tensor(torch.get_rng_state().numpy()))
+    dlcore.set_rng_state(dlcore.tensor(torch.get_rng_state().cpu().numpy()))
     _assert_same(dlcore.randn(30), torch.randn(30))
     _assert_same(dlcore.randn(1), torch.randn(1))
-    torch.set_rng_state(torch.from_numpy(dlcore.get_rng_state().numpy().copy()))
+    torch.set_rng_state(torch.from_numpy(dlcore.get_rng_state().cpu().numpy().copy()))
     _assert_same(dlcore.rand(5), torch.rand(5))
 
 

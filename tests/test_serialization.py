@@ -102,7 +102,7 @@ def _assert_same(saved, loaded, storages):
         assert loaded.storage_offset() == saved.storage_offset()
         assert loaded.requires_grad == saved.requires_grad
         assert loaded.grad is None and loaded.grad_fn is None
-        np.testing.assert_array_equal(loaded.detach().numpy(), saved.detach().numpy())
+        np.testing.assert_array_equal(loaded.detach().cpu().numpy(), saved.detach().cpu().numpy())
         assert len(loaded.storage()) == len(saved.storage())
         mapped = storages.setdefault(id(saved.storage()), id(loaded.storage()))
         assert mapped == id(loaded.storage()), "tensors sharing a storage must still share one"

@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 
 from .._tensor import Tensor, _wrap
+from ..backend import array_module, backend_of_array
 from .engine import grad as _grad
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
@@ -81,7 +82,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         outputs = _differentiable_outputs(func(*tupled_inputs))
         tupled_grad_outputs = tuple(
             _wrap(rng.uniform(-1, 1, o._data.shape).astype(
-                o._data.dtype if o._data.dtype.kind == "f" else np.float64)).requires_grad_()
+                o._data.dtype if o._data.dtype.kind == "f" else np.float64)).to(o.device)
+            .requires_grad_()
             for o in outputs)
     else:
         tupled_grad_outputs = _as_tuple(grad_outputs)
@@ -170,9 +172,15 @@ def _check_inputs(tupled_inputs):
                          "none of them have requires_grad=True.")
 
 
+def _host(array):
+    """A NumPy array of a device's array: the Jacobians are compared on the host."""
+    return backend_of_array(array).to_numpy(array)
+
+
 def _outputs_as_arrays(func, inputs):
-    """func(*inputs)'s tensor outputs as fresh copies (an output may view a perturbed input)."""
-    return [o._data.copy() if isinstance(o, Tensor) else None
+    """func(*inputs)'s tensor outputs as fresh host copies (an output may view a perturbed
+    input)."""
+    return [_host(o._data.copy()) if isinstance(o, Tensor) else None
             for o in _as_tuple(func(*inputs))]
 
 
@@ -208,8 +216,8 @@ def _jacobian_rows(output, diff_inputs):
     onehot = np.zeros(output._data.size, output._data.dtype)
     for column in range(output._data.size):
         onehot[column] = 1
-        grads = _grad(output, diff_inputs, _wrap(onehot.reshape(output._data.shape).copy()),
-                      retain_graph=True, allow_unused=True)
+        grad_output = _wrap(onehot.reshape(output._data.shape).copy()).to(output.device)
+        grads = _grad(output, diff_inputs, grad_output, retain_graph=True, allow_unused=True)
         onehot[column] = 0
         for jacobian, g, x in zip(jacobians, grads, diff_inputs):
             if g is None:
@@ -219,7 +227,7 @@ def _jacobian_rows(output, diff_inputs):
                 continue
             if g._data.dtype != x._data.dtype:
                 types_ok = False
-            jacobian[:, column] = g._data.reshape(-1)
+            jacobian[:, column] = _host(g._data).reshape(-1)
     return jacobians, types_ok, sizes_ok
 
 
@@ -243,7 +251,7 @@ def _analytical_jacobian(output, diff_inputs, nondet_tol, check_grad_dtypes):
 def _check_backward_uses_grad_output(outputs, diff_inputs):
     """A zero grad_output must give zero gradients (a backward that forgets to multiply by the
     incoming gradient passes one-hot checks only by luck)."""
-    zeros = [_wrap(np.zeros(o._data.shape, o._data.dtype)) for o in outputs]
+    zeros = [_wrap(array_module(o._data).zeros(o._data.shape, o._data.dtype)) for o in outputs]
     grads = _grad(outputs, diff_inputs, zeros, allow_unused=True, retain_graph=True)
     for g, x in zip(grads, diff_inputs):
         if g is None:

@@ -3,22 +3,6 @@ from .._tensor import Tensor
 
 __all__ = ["Parameter"]
 
-# Tensor's fields that say where its numbers live (array, storage, offset and whatever a backend
-# adds); the others (requires_grad, grad, grad_fn, _meta) belong to the tensor as a graph leaf
-_AUTOGRAD_FIELDS = {"requires_grad", "grad", "grad_fn", "_meta", "__weakref__"}
-
-
-def _data_fields():
-    return [f for f in Tensor.__slots__ if f not in _AUTOGRAD_FIELDS]
-
-
-def _set_data(tensor, new):
-    """`tensor.data = new`: `tensor` (the same object, so optimizers holding it keep working)
-    now views `new`'s memory, with `new`'s shape, dtype and device."""
-    for field in _data_fields():
-        setattr(tensor, field, getattr(new, field))
-
-
 class Parameter(Tensor):
     """A tensor that is a module's weight: assigned to a Module attribute, it is registered
     and shows up in `parameters()`. It shares memory with `data` and requires grad by default.

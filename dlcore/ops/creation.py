@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .. import _dtype
+from .. import _device as _devices, _dtype
 from .._device import CPU, _as_device, backend_of
 from .._tensor import Tensor, _move_array, _wrap
 from ..backend import array_module, ascontiguousarray
@@ -185,8 +185,8 @@ def _array_from_python(data, dtype):
 @op(method=False)
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of `data` (a number, nested lists, a NumPy array or a tensor)."""
-    if device is None and isinstance(data, Tensor):
-        device = data.device                 # a tensor's copy stays where it is
+    if device is None and isinstance(data, Tensor) and _devices._default_device is None:
+        device = data.device                 # a tensor's copy stays where it is (no default set)
     device = _as_device(device)
     dtype = _dtype.as_dtype(dtype, "tensor")
     if isinstance(data, Tensor):
@@ -210,10 +210,11 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 def as_tensor(data, dtype=None, device=None):
     """Like `tensor`, but shares memory with a tensor or NumPy array when the dtype (and device)
     allows."""
-    device = None if device is None else _as_device(device)
+    if device is not None or _devices._default_device is not None:
+        device = _as_device(device)          # a default set by set_default_device counts
     dtype = _dtype.as_dtype(dtype, "as_tensor")
     if isinstance(data, Tensor):
-        return data.to(device, dtype) if device is not None else data._cast(dtype)
+        return data._moved(device, dtype, False)     # itself when already there, in dtype
     if isinstance(data, np.ndarray) and (dtype is None or dtype.np == data.dtype) and (
             device is None or device is CPU):
         return from_numpy(data)

@@ -421,12 +421,11 @@ def _check_writable(dst, src):
             raise RuntimeError("unsupported operation: more than one element of the written-to "
                                "tensor refers to a single memory location. Please clone() the "
                                "tensor before performing the operation.")
-    # (on the CPU only: NumPy can tell whether two arrays overlap)
-    if type(src) is np.ndarray and type(dst) is np.ndarray and src.size and \
-            np.may_share_memory(dst, src):
-        same = (src.__array_interface__["data"][0] == dst.__array_interface__["data"][0]
-                and src.strides == dst.strides)
-        if not same and np.shares_memory(dst, src, max_work=1000):
+    # NumPy and CuPy can both tell whether two arrays of theirs overlap
+    if type(src) is type(dst) and src.size and array_module(dst).may_share_memory(dst, src):
+        backend = backend_of_array(dst)
+        same = backend.address(src) == backend.address(dst) and src.strides == dst.strides
+        if not same and array_module(dst).shares_memory(dst, src, max_work=1000):
             raise RuntimeError("unsupported operation: some elements of the input tensor and the "
                                "written-to tensor refer to a single memory location. Please "
                                "clone() the tensor before performing the operation.")
@@ -1216,6 +1215,8 @@ def _nonzero_matrix(x):
         columns = xp.stack(xp.nonzero(x)).astype(np.int64, copy=False).reshape(x.ndim, -1)
     ndim, n = columns.shape
     if xp is not np:
+        if not columns.size:                 # an empty array's strides vary: set PyTorch's
+            return backend_of_array(columns).as_strided(columns, (n, ndim), (8, 8 * n), 0)
         return columns.T                     # (the same strides (1, n) in elements)
     return np.ndarray((n, ndim), np.int64, columns if columns.size else np.empty(0, np.int64),
                       0, (8, 8 * n))

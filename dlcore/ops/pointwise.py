@@ -10,11 +10,11 @@ import numpy as np
 
 from .. import _dtype
 from .._dtype import result_type
-from .._tensor import Tensor, _wrap
+from .._tensor import Tensor, _move_array, _wrap
 from ._common import (_array_result, _checked_scalar, _common_device, _on_host, _operand,
                       _raise_broadcast_error)
 from ..backend import array_module
-from ..autograd.graph import differentiable
+from ..autograd.graph import _operands_need_grad, differentiable
 from ._registry import op
 from .creation import zeros_like
 
@@ -278,6 +278,8 @@ def sub(input, other, *, alpha=1, out=None):
 
 @sub.backward
 def _(ctx, grad):
+    if not _operands_need_grad(ctx)[1]:
+        return grad, None                       # (t_c in `t_p - t_c`: no -grad to build)
     alpha = ctx.kwargs.get("alpha", 1)
     return grad, -grad if alpha == 1 else grad * -alpha
 
@@ -285,6 +287,9 @@ def _(ctx, grad):
 @differentiable(inputs=("self",), name="RsubBackward1")
 def _rsub(self, other):
     """other - self, for a number `other` on the left of `-` (`2 - x`)."""
+    kind = type(other)
+    if (kind is float or kind is int) and self._data.dtype.kind == "f":
+        return _wrap(np.subtract(other, self._data, out=...))
     _check_bool_sub(other, self)
     return _wrap(_compute(np.subtract, other, self, result_type(other, self)))
 
@@ -306,7 +311,8 @@ def mul(input, other, *, out=None):
 @mul.backward
 def _(ctx, grad):
     a, b = ctx.inputs
-    return grad * b, grad * a
+    needs_a, needs_b = _operands_need_grad(ctx)
+    return (grad * b if needs_a else None), (grad * a if needs_b else None)
 
 
 @op
@@ -360,7 +366,8 @@ def true_divide(input, other, *, out=None):
 @true_divide.backward
 def _(ctx, grad):
     a, b = ctx.inputs
-    return grad / b, -grad * a / (b * b)
+    needs_a, needs_b = _operands_need_grad(ctx)
+    return (grad / b if needs_a else None), (-grad * a / (b * b) if needs_b else None)
 
 
 op(div, names=("divide",))
@@ -1411,6 +1418,8 @@ def copy_(self, src, non_blocking=False):
     x = _operand(src)
     if not isinstance(src, Tensor):
         x = np.array(x).astype(self._data.dtype)[()]    # numbers wrap into the dtype, like C
+    elif type(x) is not type(self._data):                # from another device, as PyTorch allows
+        x = _move_array(x, self.device)
     _check_no_overlap(self._data)
     try:
         self._data[...] = x

@@ -829,7 +829,9 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
     """N(mean, std**2) samples: `normal(mean_tensor, std_tensor)`, `normal(mean_tensor, std)`,
     `normal(mean, std_tensor)`, or `normal(mean, std, size)` with numbers."""
     where = next((x for x in (mean, std) if isinstance(x, Tensor)), None)
-    where = where if where is not None else (None if out is not None else _as_device(device))
+    # numbers only: `device=` or the CPU (PyTorch's set_default_device leaves normal out)
+    where = where if where is not None else (
+        None if out is not None else CPU if device is None else _as_device(device))
     gen = _resolve(generator, out if out is not None else where)
     mean_is_tensor, std_is_tensor = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mean_is_tensor and not std_is_tensor:

@@ -9,6 +9,7 @@ dtype rules follow PyTorch: `sum`/`prod`/`cumsum` of integers or bools give int6
 tensors accumulate in float64 (DESIGN.md, "Numbers").
 """
 import builtins
+import math
 import operator
 import sys
 import types
@@ -117,11 +118,6 @@ def _expand_reduced(grad, x, axes, keepdim):
     return grad.expand(shape)
 
 
-def _needs_grad(ctx, i):
-    """Whether the node's i-th input takes a gradient (so backward can skip the others)."""
-    return ctx.next_functions[i][0] is not None
-
-
 def _scatter_back(grad, x, dim, indices, keepdim=True):
     """The gradient of values picked out of `x` at `indices` along `dim` (max/sort/topk/...):
     each goes back where it was taken from; everything else gets zero."""
@@ -162,6 +158,13 @@ def _sum_to(input, size):
         return _wrap(np.add.reduce(x, None, out=...))
     size = tuple(size)
     lead = x.ndim - len(size)
+    if lead > 0 and size == x.shape[lead:]:      # only leading dims added (a bias's gradient)
+        if x.dtype.char in "fd" and x.flags.c_contiguous and x.size >= 4096:
+            # a row of ones times the rows: BLAS sums many short rows ~5x faster than NumPy's
+            # reduce over axis 0 (one inner-loop call per row), and as accurately
+            rows = x.reshape(-1, math.prod(size))
+            return _wrap((array_module(x).ones(rows.shape[0], x.dtype) @ rows).reshape(size))
+        return _wrap(np.add.reduce(x, tuple(builtins.range(lead))))
     if lead < 0 or builtins.any(n != 1 and n != m for n, m in zip(size, x.shape[lead:])):
         raise RuntimeError(f"size {{{list(size)}}} is not expandable to size "
                            f"{{{list(x.shape)}}}.")
@@ -190,8 +193,10 @@ def _one_dim(dim, ndim, fname, position=" (position 1)"):
 
 def _count(shape, axes):
     """How many elements each output element reduces."""
+    if axes is None:
+        return math.prod(shape)
     n = 1
-    for d in range(len(shape)) if axes is None else axes:
+    for d in axes:
         n *= shape[d]
     return n
 
@@ -261,14 +266,22 @@ _NO_DIM = _NotGiven()
 
 
 def _plain_small_float(input, keepdim, dtype, out):
-    """The array of a small float tensor reduced whole with no options and no graph to record
-    (sum and mean then take one float64 NumPy reduction), else None."""
-    if type(input) is Tensor and not input.requires_grad and not keepdim and dtype is None \
-            and out is None:
+    """The array of a small float tensor reduced whole with no options (sum and mean then take
+    one float64 NumPy reduction, rounded once: `_whole_sum`, `_whole_mean`), else None."""
+    if type(input) is Tensor and not keepdim and dtype is None and out is None:
         x = input._data
         if x.dtype.kind == "f" and x.size < _SMALL:
             return x
     return None
+
+
+def _whole_sum(x):
+    return _wrap(np.add.reduce(x, None, np.float64, out=...).astype(x.dtype))
+
+
+def _whole_mean(x):
+    total = np.add.reduce(x, None, np.float64, out=...)
+    return _wrap(np.true_divide(total, x.size, out=total).astype(x.dtype))
 
 
 @op
@@ -276,13 +289,17 @@ def sum(input, dim=_NO_DIM, keepdim=False, *, dtype=None, out=None):
     """Sum over `dim` (an int, a tuple, or every dim). Integers and bools sum to int64."""
     if dim is _NO_DIM:
         x = _plain_small_float(input, keepdim, dtype, out)
-        if x is not None:                   # a small float sum: the fast path
-            return _wrap(np.add.reduce(x, None, np.float64, out=...).astype(x.dtype))
+        if x is not None and not input.requires_grad:
+            return _whole_sum(x)            # a small float sum, no graph: the fast path
         return _sum_all(input, None, keepdim, dtype=dtype, out=out)
     return _sum_over(input, dim, keepdim, dtype=dtype, out=out)
 
 
 def _sum(input, dim, keepdim, *, dtype=None, out=None):
+    if dim is None:
+        x = _plain_small_float(input, keepdim, dtype, out)
+        if x is not None:
+            return _whole_sum(x)
     x = _cast_to(_input(input, "sum"), dtype)
     axes = _reduce_axes(x, dim, "sum")
     if x.dtype.kind == "f":
@@ -327,14 +344,17 @@ def mean(input, dim=_NO_DIM, keepdim=False, *, dtype=None, out=None):
     """Arithmetic mean over `dim`; needs a floating input or `dtype=`. Empty input gives nan."""
     if dim is _NO_DIM:
         x = _plain_small_float(input, keepdim, dtype, out)
-        if x is not None and x.size:        # a small float mean (a loss): the fast path
-            total = np.add.reduce(x, None, np.float64, out=...)
-            return _wrap(np.true_divide(total, x.size, out=total).astype(x.dtype))
+        if x is not None and x.size and not input.requires_grad:
+            return _whole_mean(x)           # a small float mean (a loss), no graph: fast path
         return _mean_all(input, None, keepdim, dtype=dtype, out=out)
     return _mean_over(input, dim, keepdim, dtype=dtype, out=out)
 
 
 def _mean(input, dim, keepdim, *, dtype=None, out=None):
+    if dim is None:
+        x = _plain_small_float(input, keepdim, dtype, out)
+        if x is not None and x.size:
+            return _whole_mean(x)
     x = _input(input, "mean")
     if dtype is not None:
         if _np_dtype(dtype).kind != "f":
@@ -866,8 +886,9 @@ def _nuclear_norm_backward(ctx, grad):
     dims = _dims(dim, x._data.ndim)            # (None: every dim, as the forward)
     keepdim = ctx.args[3]
     # singular vectors of the matrices spanned by `dims` (moved last), as constants
-    u, _, vh = np.linalg.svd(np.moveaxis(x._data, dims, (-2, -1)), full_matrices=False)
-    direction = _wrap(np.moveaxis(u @ vh, (-2, -1), dims).astype(x._data.dtype, copy=False))
+    xp = array_module(x._data)
+    u, _, vh = xp.linalg.svd(xp.moveaxis(x._data, dims, (-2, -1)), full_matrices=False)
+    direction = _wrap(xp.moveaxis(u @ vh, (-2, -1), dims).astype(x._data.dtype, copy=False))
     return _expand_reduced(grad, x, None if dim is None else dims, keepdim) * direction
 
 
@@ -906,6 +927,71 @@ def _(ctx, grad):
     keepdim = ctx.arg(2, "keepdim", False)
     result = _expand_reduced(ctx.result, x, axes, keepdim)
     return _expand_reduced(grad, x, axes, keepdim) * (x - result).exp()
+
+
+# -- softmax and log_softmax (nn.functional's versions add the implicit-dim warning) ---------------
+def _softmax_input(input, dim, dtype, fname):
+    """The input after PyTorch's argument checks, cast to `dtype` if given (a recorded
+    ToCopyBackward0, as in PyTorch)."""
+    _input(input, fname)
+    _check_dim_type(dim, fname, "int")
+    dtype = _dtype.as_dtype(dtype, fname)
+    return input if dtype is None else input.to(dtype)
+
+
+def _shifted(x, dim, kernel):
+    """`x` minus its maximum along `dim`, so that exp() cannot overflow, and that dim as a
+    NumPy axis (None for a 0-d `x`: a softmax over its one element)."""
+    if x.dtype.kind != "f":
+        last = x.ndim == 0 or _wrap_dim(dim, x.ndim) == x.ndim - 1
+        kernel = f"{kernel}_lastdim_kernel_impl" if last else f"{kernel}_kernel_impl"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_typed_name(x.dtype)}'")
+    axis = _wrap_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return x - x, None
+    if x.size == 0:
+        return x.copy(), axis                # (no maximum to take: nothing to normalise)
+    return x - x.max(axis, keepdims=True), axis
+
+
+@op
+def softmax(input, dim, dtype=None):
+    """exp(input) / exp(input).sum(dim): along `dim`, positive values summing to 1."""
+    return _softmax(_softmax_input(input, dim, dtype, "softmax"), dim)
+
+
+@differentiable(saves=("result",), name="SoftmaxBackward0")
+def _softmax(input, dim):
+    shifted, axis = _shifted(input._data, dim, "softmax")
+    e = array_module(shifted).exp(shifted)
+    return _result(e / (e if axis is None else e.sum(axis, keepdims=True)))
+
+
+@_softmax.backward
+def _(ctx, grad):
+    y = ctx.result
+    return y * (grad - (grad * y).sum(ctx.arg(1, "dim"), keepdim=True))
+
+
+@op
+def log_softmax(input, dim, dtype=None):
+    """log(softmax(input, dim)), computed stably as input - logsumexp(input, dim)."""
+    return _log_softmax(_softmax_input(input, dim, dtype, "log_softmax"), dim)
+
+
+@differentiable(saves=("result",), name="LogSoftmaxBackward0")
+def _log_softmax(input, dim):
+    shifted, axis = _shifted(input._data, dim, "log_softmax")
+    if axis is None:
+        return _result(shifted)
+    xp = array_module(shifted)
+    return _result(shifted - xp.log(xp.exp(shifted).sum(axis, keepdims=True)))
+
+
+@_log_softmax.backward
+def _(ctx, grad):
+    y = ctx.result
+    return grad - y.exp() * grad.sum(ctx.arg(1, "dim"), keepdim=True)
 
 
 # -- all and any -----------------------------------------------------------------------------------
@@ -1174,7 +1260,7 @@ def _median(input):
     if x.dtype.kind == "b":
         raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
     if x.size == 0:
-        return _wrap(np.full((), np.nan, x.dtype))
+        return _wrap(array_module(x).full((), np.nan, x.dtype))     # on x's device
     return _result(_median_along(x.reshape(-1), 0)[0].reshape(()))
 
 

@@ -11,6 +11,7 @@ gradient written into zeros of the input's shape. Joins split the gradient; copi
 Where PyTorch names the node by the case (squeeze with and without `dim`, split by one size or by
 several) one forward is wrapped once per name."""
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -518,11 +519,29 @@ def broadcast_tensors(*tensors):
     return tuple(expand(t, shape) for t in tensors)
 
 
-@op
+@op(method=False)
 def broadcast_shapes(*shapes):
-    """The shape tensors of these shapes would broadcast to."""
-    from ._common import _broadcast_shape
-    return Size(_broadcast_shape(*(tuple(s) if not isinstance(s, int) else (s,) for s in shapes)))
+    """The shape that tensors of these shapes broadcast to (an int is a 1-D shape, None is
+    skipped), with PyTorch's errors, which name the first shape that does not fit."""
+    shapes = [(s,) if isinstance(s, int) else s for s in shapes if s is not None]
+    for shape in shapes:
+        if not isinstance(shape, Sequence):
+            raise RuntimeError("Input shapes should be of type ints, a tuple of ints, or a list of "
+                               f"ints, got {shape}")
+    common = [1] * max((len(shape) for shape in shapes), default=0)
+    for position, shape in enumerate(shapes):
+        for d in range(-1, -1 - len(shape), -1):        # matched from the right
+            size = shape[d]
+            if size == common[d] or size == 1:
+                continue
+            if common[d] != 1:
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {size} at {d}! "
+                                   f"Mismatching argument at index {position} had {shape}; but "
+                                   f"expected shape should be broadcastable to {common}")
+            if size < 0:
+                raise ValueError("Attempting to broadcast a dimension with negative length!")
+            common[d] = size
+    return Size(common)
 
 
 @op

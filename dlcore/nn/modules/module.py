@@ -16,7 +16,7 @@ from ..._tensor import Tensor
 from ...autograd.engine import RemovableHandle
 from ...autograd.grad_mode import no_grad, is_grad_enabled
 from ...autograd.graph import differentiable
-from ..parameter import Parameter, _set_data
+from ..parameter import Parameter
 
 __all__ = ["Module"]
 
@@ -404,13 +404,13 @@ class Module:
             with no_grad():
                 applied = fn(param)
             if applied is not param:
-                _set_data(param, applied)
+                param.data = applied
             grad = param.grad
             if grad is not None:
                 with no_grad():
                     grad_applied = fn(grad)
                 if grad_applied is not grad:
-                    _set_data(grad, grad_applied)
+                    grad.data = grad_applied
         for key, buf in self._buffers.items():
             if buf is not None:
                 self._buffers[key] = fn(buf)
