@@ -18,9 +18,9 @@ PY="${PYTHON:-$(command -v python || command -v python3)}"
 # keeps the tree clean. DLCORE_TEST_DEVICE=cuda makes cuda every test's default device, so the
 # whole suite runs its tensors on the GPU (tests marked cpu_only are skipped, saying why); the
 # device tests and the gpu-marked ones run there too.
-DLCORE_TEST_DEVICE=cuda timeout 420 "$PY" -m pytest tests/ -q -p no:cacheprovider -p no:nbval \
-  -o addopts="" -n 8 --dist loadfile -rfEs --junitxml="$OUT/pytest.xml" 2>&1 \
+DLCORE_TEST_DEVICE=cuda timeout "${GPU_TEST_TIMEOUT:-420}" "$PY" -m pytest tests/ -q -p no:cacheprovider -p no:nbval \
+  -o addopts="" -n "${GPU_TEST_WORKERS:-8}" --dist loadfile -rfEs --junitxml="$OUT/pytest.xml" 2>&1 \
   | tail -n 400 > "$OUT/pytest.log"
 echo "pytest exit: ${PIPESTATUS[0]}" | tee -a "$OUT/pytest.log"
 tail -n 5 "$OUT/pytest.log"
-timeout 150 "$PY" benchmarks/bench_gpu.py --out "$OUT/bench_gpu.md" 2>&1 | tee "$OUT/bench_gpu.log"
+timeout "${GPU_BENCH_TIMEOUT:-150}" "$PY" benchmarks/bench_gpu.py --out "$OUT/bench_gpu.md" 2>&1 | tee "$OUT/bench_gpu.log"
