@@ -283,26 +283,7 @@ class Tensor(metaclass=_TensorMeta):
 
     def to(self, *args, **kwargs):
         """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other)`, with `dtype=`/`device=`/`copy=`."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
-        kwargs.pop("memory_format", None)
-        if kwargs:
-            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
-        for a in args:
-            if isinstance(a, bool):
-                continue                      # non_blocking / copy given by position
-            if isinstance(a, _dtype.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                dtype, device = a.dtype, a.device
-            elif isinstance(a, type) and a in _dtype._FROM_PYTHON_TYPE:
-                dtype = a                     # to(float) is to(float64), as in PyTorch
-            elif isinstance(a, (str, int)) or type(a).__name__ == "device":
-                device = a
-            else:
-                raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+        device, dtype, copy = _parse_to_args(args, kwargs)
         if device is not None:
             device = _as_device(device)
         return self._moved(device, _dtype.as_dtype(dtype, "to"), copy)
@@ -413,6 +394,32 @@ def _rebuild(array, device=None):
 
 
 _ndarray = np.ndarray
+
+
+def _parse_to_args(args, kwargs):
+    """(device, dtype, copy) from the arguments of `Tensor.to` and `Module.to`: a dtype, a device
+    (str, int or device), another tensor (its dtype and device), and keywords."""
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    for a in args:
+        if isinstance(a, bool):
+            continue                      # non_blocking / copy given by position
+        if isinstance(a, _dtype.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, type) and a in _dtype._FROM_PYTHON_TYPE:
+            dtype = a                     # to(float) is to(float64), as in PyTorch
+        elif isinstance(a, (str, int)) or type(a).__name__ == "device":
+            device = a
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+    return device, dtype, copy
 
 
 def _move_array(array, device):

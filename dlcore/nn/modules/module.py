@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from ... import _dtype
 from ..._device import device as _device_class
-from ..._tensor import Tensor
+from ..._tensor import Tensor, _parse_to_args
 from ...autograd.engine import RemovableHandle
 from ...autograd.grad_mode import no_grad, is_grad_enabled
 from ...autograd.graph import differentiable
@@ -766,26 +766,10 @@ def _add_hook(hooks, hook, prepend=False, marks=()):
 
 
 def _parse_to(args, kwargs):
-    """(device, dtype) from the arguments of `Module.to`, as `Tensor.to` takes them."""
-    device = kwargs.pop("device", None)
-    dtype = kwargs.pop("dtype", None)
-    kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
-    if kwargs:
-        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
-    for a in args:
-        if isinstance(a, bool):
-            continue                          # non_blocking given by position
-        if isinstance(a, _dtype.dtype):
-            dtype = a
-        elif isinstance(a, Tensor):
-            dtype, device = a.dtype, a.device
-        elif isinstance(a, (str, int, _device_class)):
-            device = a
-        else:
-            raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
-    if device is not None:
-        device = _device_class(device) if not isinstance(device, int) else device
+    """(device, dtype) from the arguments of `Module.to`, parsed as `Tensor.to` parses them."""
+    device, dtype, _ = _parse_to_args(args, kwargs)
+    if device is not None and not isinstance(device, int):
+        device = _device_class(device)
     return device, _dtype.as_dtype(dtype, "to")
 
 
