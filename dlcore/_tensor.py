@@ -11,7 +11,7 @@ from . import _dtype
 from ._device import CPU, _as_device, backend_of
 from .backend import backend_of_array
 from ._size import Size, _fast_size
-from ._storage import Storage, _storage_for
+from ._storage import _storage_for
 
 __all__ = ["Tensor"]
 

@@ -81,6 +81,7 @@ from ._device import CPU, _as_device, device
 from ._size import Size
 from ._storage import Storage
 from ._tensor import Tensor, _as_strided_view, _move_array, _wrap
+from .backend import backend_of_array
 
 __all__ = ["save", "load", "UnsafeFileError", "CorruptFileError", "add_safe_globals",
            "clear_safe_globals", "get_safe_globals", "safe_globals", "DEFAULT_PROTOCOL",
@@ -207,7 +208,9 @@ def _write_record(obj, out, pickle_module=pickle, protocol=DEFAULT_PROTOCOL):
     pickler._start()
     pickler.dump(obj)
     payload = buffer.getbuffer()
-    arrays = [np.ascontiguousarray(s._array) for s in pickler.storages]
+    # the bytes are written from host memory: a GPU storage is copied back first
+    arrays = [np.ascontiguousarray(backend_of_array(s._array).to_numpy(s._array))
+              for s in pickler.storages]
     entries, offset = [], 0
     for storage, array in zip(pickler.storages, arrays):
         entries.append({"dtype": array.dtype.name, "numel": int(array.size),

@@ -5,7 +5,6 @@ types and messages. When it recognises a common mistake (a transpose, a constant
 by one, a float64 from NumPy) it adds a line saying so. `assert_same_storage`, `assert_layout`
 and `check_gradient` are dlcore's own, for the chapters on views and on gradients.
 """
-import math
 from collections.abc import Mapping, Sequence
 
 import dlcore
@@ -473,7 +472,8 @@ def _autograd_gradient(fn, inputs, positions, double):
 def _numerical_gradient(fn, inputs, positions, eps):
     """Central differences for each input in `positions`, on float64 copies of the inputs, and
     whether fn kept float64 (it may not: a 0-d float64 tensor times float32 data is float32)."""
-    copies = [x.detach().cpu().double().clone() if i in positions else x
+    # (on the inputs' own device: fn may use other tensors that live there)
+    copies = [x.detach().double().clone() if i in positions else x
               for i, x in enumerate(inputs)]
     with dlcore.no_grad():
         probe = fn(*copies)
@@ -481,7 +481,7 @@ def _numerical_gradient(fn, inputs, positions, eps):
     gradients = []
     for i in positions:
         flat = copies[i].view(-1)
-        result = dlcore.zeros(flat.shape, dtype=dlcore.float64)
+        result = dlcore.zeros(flat.shape, dtype=dlcore.float64, device=flat.device)
         with dlcore.no_grad():
             for k in range(flat.numel()):
                 original = flat[k].item()

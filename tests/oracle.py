@@ -60,8 +60,11 @@ def compare(fn, rtol=1e-5, atol=1e-6, messages=True):
 
 def shares_memory(a, b):
     """Whether two dlcore tensors' arrays overlap in memory, on any device (NumPy's or CuPy's
-    shares_memory on the arrays themselves: `.numpy()` would copy a GPU tensor)."""
-    return array_module(a._data).shares_memory(a._data, b._data)
+    shares_memory on the arrays themselves: `.numpy()` would copy a GPU tensor). A 0-d array is
+    compared as a 1-element view, because CuPy's shares_memory never finds overlap for one."""
+    def at_least_1d(array):
+        return array.reshape(1) if array.ndim == 0 else array
+    return array_module(a._data).shares_memory(at_least_1d(a._data), at_least_1d(b._data))
 
 
 def is_plain_array(t):

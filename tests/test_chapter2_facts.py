@@ -13,6 +13,7 @@ def points():
 
 
 # -- 1. a list of floats versus a tensor ---------------------------------------------------------
+@pytest.mark.cpu_only(reason="the syllabus prints CPU tensors (no device=)")
 def test_ones_indexing_gives_a_0d_tensor():
     a = torch.ones(3)
     assert a[1].dim() == 0 and a[1].shape == torch.Size([])
@@ -24,6 +25,7 @@ def test_ones_indexing_gives_a_0d_tensor():
 
 
 # -- 2. points of a triangle -------------------------------------------------------------------
+@pytest.mark.cpu_only(reason="the syllabus prints CPU tensors (no device=)")
 def test_points_built_by_hand_and_from_lists(points):
     by_hand = torch.zeros(6)
     for i, v in enumerate([4.0, 1.0, 5.0, 3.0, 2.0, 1.0]):
@@ -41,6 +43,7 @@ def test_points_built_by_hand_and_from_lists(points):
 
 
 # -- 3. storage ---------------------------------------------------------------------------------
+@pytest.mark.cpu_only(reason="the syllabus prints CPU tensors (no device=)")
 def test_storage_prints_six_floats(points):
     assert str(points.storage()) == (" 1.0\n 4.0\n 2.0\n 1.0\n 3.0\n 5.0\n"
                                      "[dlcore.FloatStorage of size 6]")
@@ -96,6 +99,7 @@ def test_transpose_of_a_3d_tensor():
     assert transpose_t.stride() == (1, 5, 20)
 
 
+@pytest.mark.cpu_only(reason="the syllabus prints CPU tensors (no device=)")
 def test_contiguous(points):
     points_t = points.t()
     assert points.is_contiguous() is True
@@ -110,6 +114,8 @@ def test_contiguous(points):
 
 
 # -- 6. numeric types ---------------------------------------------------------------------------
+@pytest.mark.cpu_only(reason="the CPU's typed names (dlcore.FloatTensor); test_device.py "
+                             "checks the cuda ones")
 @pytest.mark.parametrize("name, alias, typed", [
     ("float32", "float", "FloatTensor"), ("float64", "double", "DoubleTensor"),
     ("float16", "half", "HalfTensor"), ("int8", None, "CharTensor"),
@@ -127,6 +133,8 @@ def test_dtypes_aliases_and_typed_classes(name, alias, typed):
     assert getattr(torch, typed)([1, 0]).dtype is dtype
 
 
+@pytest.mark.cpu_only(reason="the CPU's typed names (dlcore.FloatTensor); test_device.py "
+                             "checks the cuda ones")
 def test_tensor_is_float_tensor():
     assert torch.Tensor([1, 2]).dtype == torch.float32
     assert isinstance(torch.Tensor([1, 2]), torch.FloatTensor)
@@ -178,6 +186,7 @@ def test_advanced_indexing(points):
 
 
 # -- 8. NumPy interoperability ----------------------------------------------------------------
+@pytest.mark.cpu_only(reason="NumPy shares memory with CPU tensors only")
 def test_numpy_shares_memory_both_ways(points):
     points_np = points.cpu().numpy()
     assert isinstance(points_np, np.ndarray) and points_np.dtype == np.float32
@@ -198,6 +207,7 @@ def test_from_numpy_shares_memory_both_ways():
     assert array[0, 0] == 5.0
 
 
+@pytest.mark.cpu_only(reason="NumPy shares memory with CPU tensors only")
 def test_np_asarray_of_a_tensor_shares_memory(points):
     array = np.asarray(points)
     assert array.shape == (3, 2) and array.dtype == np.float32

@@ -32,8 +32,9 @@ def test_wine_table(wineq):
 def test_wine_one_hot_with_scatter(wineq):
     target = wineq[:, -1].long()
     assert target.unsqueeze(1).shape == (4898, 1)
-    onehot = torch.zeros(4898, 10).scatter_(1, target.unsqueeze(1), 1.0)
-    assert torch.equal(onehot.sum(dim=1), torch.ones(4898))
+    # from_numpy keeps the table on the CPU; the new tensors go where it is (any test device)
+    onehot = torch.zeros(4898, 10, device=target.device).scatter_(1, target.unsqueeze(1), 1.0)
+    assert torch.equal(onehot.sum(dim=1), torch.ones(4898, device=target.device))
     assert torch.equal(onehot.argmax(dim=1), target)
 
 
@@ -108,20 +109,22 @@ def test_bikes_table_days_and_strides(bikes):
 
 def test_bikes_weather_one_hot_and_cat(bikes):
     first_day = bikes[:24].long()
-    weather_onehot = torch.zeros(24, 4)
+    # from_numpy keeps the table on the CPU; the new tensors go where it is (any test device)
+    weather_onehot = torch.zeros(24, 4, device=bikes.device)
     weather_onehot.scatter_(dim=1, index=first_day[:, 9].unsqueeze(1).long() - 1, value=1.0)
     assert torch.equal(weather_onehot.argmax(dim=1) + 1, first_day[:, 9])
     assert torch.cat((bikes[:24], weather_onehot), 1).shape == (24, 21)
 
     daily_bikes = bikes.view(-1, 24, 17).transpose(1, 2)
-    daily_weather = torch.zeros(730, 4, 24)
+    daily_weather = torch.zeros(730, 4, 24, device=bikes.device)
     daily_weather.scatter_(1, daily_bikes[:, 9, :].long().unsqueeze(1) - 1, 1.0)
-    assert torch.equal(daily_weather.sum(dim=1), torch.ones(730, 24))
+    assert torch.equal(daily_weather.sum(dim=1), torch.ones(730, 24, device=bikes.device))
     assert torch.cat((daily_bikes, daily_weather), dim=1).shape == (730, 21, 24)
 
 
 def test_bikes_weather_ordinal_and_temperature_rescaling(bikes):
-    daily_bikes = torch.cat((bikes.view(-1, 24, 17).transpose(1, 2), torch.zeros(730, 4, 24)), dim=1)
+    weather = torch.zeros(730, 4, 24, device=bikes.device)   # where from_numpy put the table
+    daily_bikes = torch.cat((bikes.view(-1, 24, 17).transpose(1, 2), weather), dim=1)
     daily_bikes[:, 9, :] = (daily_bikes[:, 9, :] - 1.0) / 3.0
     assert daily_bikes[:, 9, :].min().item() == 0.0 and daily_bikes[:, 9, :].max().item() == 1.0
     assert bikes[:, 9].min().item() == 1.0  # cat copied: the table itself is unchanged

@@ -97,10 +97,11 @@ def detach_loop(n_epochs, learning_rate, params, t_u, t_c):
 
 
 def close(tensor, values, atol=1e-4):
-    return np.allclose(tensor.detach().numpy(), values, rtol=0, atol=atol)
+    return np.allclose(tensor.detach().cpu().numpy(), values, rtol=0, atol=atol)
 
 
 # -- 2-3. data, model, loss ------------------------------------------------------------------------
+@pytest.mark.cpu_only(reason="the syllabus prints CPU tensors (no device=)")
 def test_data_and_the_untrained_model(t_u, t_c):
     assert t_u.shape == t_c.shape == torch.Size([11]) and t_u.dtype == torch.float32
     w = torch.ones(())
@@ -156,12 +157,13 @@ def test_gradient_by_finite_differences_and_one_step(t_u, t_c):
 
 
 # -- 5. gradients by hand --------------------------------------------------------------------------
+@pytest.mark.cpu_only(reason="the syllabus prints CPU tensors (no device=)")
 def test_hand_derived_gradient(t_u, t_c):
     w, b = torch.ones(()), torch.zeros(())
     t_p = model(t_u, w, b)
     grad = grad_fn(t_u, t_c, t_p, w, b)
     assert grad.shape == torch.Size([2])
-    assert np.allclose(grad.numpy(), [4517.2969, 82.6000], rtol=1e-6)
+    assert np.allclose(grad.cpu().numpy(), [4517.2969, 82.6000], rtol=1e-6)
     assert repr(grad) in ("tensor([4517.2969,   82.6000])", "tensor([4517.2964,   82.6000])")
 
 
@@ -171,7 +173,7 @@ def test_hand_derived_gradient_agrees_with_autograd_and_finite_differences(t_u, 
     loss.backward()
     w, b = torch.ones(()), torch.zeros(())
     by_hand = grad_fn(t_u, t_c, model(t_u, w, b), w, b)
-    assert np.allclose(params.grad.numpy(), by_hand.numpy(), rtol=1e-6)
+    assert np.allclose(params.grad.cpu().numpy(), by_hand.cpu().numpy(), rtol=1e-6)
     # float64 central differences with a small step: the same numbers
     u, c = np.array(T_U), np.array(T_C)
 
@@ -180,7 +182,7 @@ def test_hand_derived_gradient_agrees_with_autograd_and_finite_differences(t_u, 
     h = 1e-6
     numerical = [(loss64(1 + h, 0) - loss64(1 - h, 0)) / (2 * h),
                  (loss64(1, h) - loss64(1, -h)) / (2 * h)]
-    assert np.allclose(by_hand.numpy(), numerical, rtol=1e-6)
+    assert np.allclose(by_hand.cpu().numpy(), numerical, rtol=1e-6)
 
 
 def test_gradcheck_confirms_the_chapter_gradients():
@@ -245,6 +247,7 @@ def test_normalised_inputs_100_epochs(t_un, t_c):
     assert close(params, [2.7553, -2.5162])
 
 
+@pytest.mark.cpu_only(reason="the syllabus prints CPU tensors (no device=)")
 def test_normalised_inputs_5000_epochs(t_un, t_c):
     params, loss = training_loop(5000, 1e-2, torch.tensor([1.0, 0.0]), t_un, t_c)
     assert f"{loss:.6f}" == "2.927648"
@@ -256,6 +259,7 @@ def test_normalised_inputs_5000_epochs(t_un, t_c):
 
 
 # -- 7. autograd -----------------------------------------------------------------------------------
+@pytest.mark.cpu_only(reason="the syllabus prints CPU tensors (no device=)")
 def test_params_grad_starts_as_none_and_backward_fills_it(t_u, t_c):
     params = torch.tensor([1.0, 0.0], requires_grad=True)
     assert params.grad is None
@@ -266,6 +270,7 @@ def test_params_grad_starts_as_none_and_backward_fills_it(t_u, t_c):
     assert repr(params.grad) == "tensor([4517.2969,   82.6000])"
 
 
+@pytest.mark.cpu_only(reason="the syllabus prints CPU tensors (no device=)")
 def test_gradients_accumulate_then_zero(t_u, t_c):
     params = torch.tensor([1.0, 0.0], requires_grad=True)
     for _ in range(2):
@@ -275,6 +280,7 @@ def test_gradients_accumulate_then_zero(t_u, t_c):
     assert params.grad.tolist() == [0.0, 0.0]
 
 
+@pytest.mark.cpu_only(reason="the syllabus prints CPU tensors (no device=)")
 def test_autograd_loop_with_zero_grad(t_un, t_c):
     params, loss = autograd_loop(5000, 1e-2, torch.tensor([1.0, 0.0], requires_grad=True),
                                  t_un, t_c)
@@ -282,13 +288,14 @@ def test_autograd_loop_with_zero_grad(t_un, t_c):
     assert params.is_leaf and f"{loss.item():.4f}" == "2.9276"
 
 
+@pytest.mark.cpu_only(reason="the syllabus prints CPU tensors (no device=)")
 def test_autograd_loop_with_detach_requires_grad(t_un, t_c):
     params, loss = detach_loop(5000, 1e-2, torch.tensor([1.0, 0.0], requires_grad=True),
                                t_un, t_c)
     assert repr(params) == "tensor([  5.3671, -17.3012], requires_grad=True)"
     assert params.is_leaf and params.grad is None
     by_hand, _ = training_loop(5000, 1e-2, torch.tensor([1.0, 0.0]), t_un, t_c)
-    assert close(params, by_hand.numpy(), atol=1e-4)
+    assert close(params, by_hand.cpu().numpy(), atol=1e-4)
 
 
 def test_loops_agree_with_torch(t_un, t_c):
@@ -300,7 +307,7 @@ def test_loops_agree_with_torch(t_un, t_c):
         loss = ((theirs[0] * ru + theirs[1] - rc) ** 2).mean()
         loss.backward()
         theirs = (theirs - 1e-2 * theirs.grad).detach().requires_grad_()
-    assert np.allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-5)
+    assert np.allclose(ours.detach().cpu().numpy(), theirs.detach().numpy(), rtol=1e-5)
 
 
 # -- 8. optimizers ---------------------------------------------------------------------------------
@@ -320,6 +327,7 @@ def test_optim_lists_the_chapters_optimizers():
     assert all(isinstance(getattr(torch.optim, name), type) for name in names)
 
 
+@pytest.mark.cpu_only(reason="the syllabus prints CPU tensors (no device=)")
 def test_sgd_one_step_updates_params_in_place(t_u, t_c):
     params = torch.tensor([1.0, 0.0], requires_grad=True)
     optimizer = torch.optim.SGD([params], lr=1e-5)
@@ -331,6 +339,7 @@ def test_sgd_one_step_updates_params_in_place(t_u, t_c):
     assert params.is_leaf and params.grad is not None
 
 
+@pytest.mark.cpu_only(reason="the syllabus prints CPU tensors (no device=)")
 def test_sgd_with_zero_grad_on_normalised_inputs(t_un, t_c):
     params = torch.tensor([1.0, 0.0], requires_grad=True)
     optimizer = torch.optim.SGD([params], lr=1e-2)
@@ -343,15 +352,17 @@ def test_sgd_with_zero_grad_on_normalised_inputs(t_un, t_c):
     assert repr(params) == "tensor([1.7761, 0.1064], requires_grad=True)"
 
 
+@pytest.mark.cpu_only(reason="the syllabus prints CPU tensors (no device=)")
 def test_sgd_loop_reaches_the_hand_derived_result(t_un, t_c):
     params = torch.tensor([1.0, 0.0], requires_grad=True)
     params, loss = optimizer_loop(5000, torch.optim.SGD([params], lr=1e-2), params, t_un, t_c)
     assert repr(params) == "tensor([  5.3671, -17.3012], requires_grad=True)"
     assert f"{loss:.6f}" == "2.927648"
     by_hand, _ = training_loop(5000, 1e-2, torch.tensor([1.0, 0.0]), t_un, t_c)
-    assert close(params, by_hand.numpy(), atol=1e-5)
+    assert close(params, by_hand.cpu().numpy(), atol=1e-5)
 
 
+@pytest.mark.cpu_only(reason="the syllabus prints CPU tensors (no device=)")
 def test_adam_trains_on_raw_inputs(t_u, t_c):
     params = torch.tensor([1.0, 0.0], requires_grad=True)
     params, loss = optimizer_loop(2000, torch.optim.Adam([params], lr=1e-1), params, t_u, t_c)
@@ -381,7 +392,7 @@ def test_optimizers_agree_with_torch(t_u, t_c):
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-        assert np.allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-5), name
+        assert np.allclose(ours.detach().cpu().numpy(), theirs.detach().numpy(), rtol=1e-5), name
         assert abs(our_loss - loss.item()) < 1e-5 * loss.item(), name
 
 
@@ -395,6 +406,7 @@ def _split(t_u, t_c):
     return train_indices, val_indices
 
 
+@pytest.mark.cpu_only(reason="the seeded split is PyTorch's CPU random stream")
 def test_seeded_randperm_split_matches_torch(t_u, t_c):
     torch.manual_seed(1)
     train_indices, val_indices = _split(t_u, t_c)
@@ -406,6 +418,7 @@ def test_seeded_randperm_split_matches_torch(t_u, t_c):
     assert real.randperm(11).tolist() == train_indices.tolist() + val_indices.tolist()
 
 
+@pytest.mark.cpu_only(reason="the seeded split is PyTorch's CPU random stream")
 def test_training_with_a_validation_set(t_u, t_c):
     torch.manual_seed(1)
     train_indices, val_indices = _split(t_u, t_c)

@@ -77,10 +77,11 @@ def train_hidden(lib, n_epochs):
 
 
 def values(tensor):
-    return tensor.detach().numpy().astype(np.float64)
+    return tensor.detach().cpu().numpy().astype(np.float64)
 
 
 # -- 1. activations --------------------------------------------------------------------------------
+@pytest.mark.cpu_only(reason="the syllabus prints CPU tensors (no device=)")
 def test_tanh_sensitive_and_saturated_values():
     assert repr(torch.tanh(torch.tensor([-2.2, 0.1, 2.5]))) == "tensor([-0.9757,  0.0997,  0.9866])"
     x = torch.tensor([-2.2, 0.1, 2.5], requires_grad=True)
@@ -130,6 +131,7 @@ def test_composed_tanh_units_draw_two_humps():
 
 
 # -- 2. nn.Linear ----------------------------------------------------------------------------------
+@pytest.mark.cpu_only(reason="the seeded split and initial weights are PyTorch's CPU random stream")
 def test_seeded_split_is_pytorchs():
     *_, train_indices, val_indices = split_data(torch)
     assert val_indices.tolist() == [9, 5]
@@ -138,6 +140,7 @@ def test_seeded_split_is_pytorchs():
     assert real_train.tolist() == train_indices.tolist() and real_val.tolist() == [9, 5]
 
 
+@pytest.mark.cpu_only(reason="the seeded split and initial weights are PyTorch's CPU random stream")
 def test_linear_parameters_print_and_match_pytorch_for_a_seed():
     torch.manual_seed(0)
     linear_model = nn.Linear(1, 1)
@@ -186,6 +189,7 @@ def test_parameters_go_to_the_optimizer():
     assert optimizer.param_groups[0]["params"][0] is linear_model.weight
 
 
+@pytest.mark.cpu_only(reason="the seeded split and initial weights are PyTorch's CPU random stream")
 def test_linear_model_learns_the_conversion_as_pytorch_does():
     linear_model, (loss_train, loss_val) = train_linear(torch)
     weight, bias = linear_model.weight.item(), linear_model.bias.item()
@@ -240,6 +244,7 @@ def test_ordered_dict_sequential():
     assert repr(seq_model.output_linear.bias).startswith("Parameter containing:\ntensor([")
 
 
+@pytest.mark.cpu_only(reason="the seeded split and initial weights are PyTorch's CPU random stream")
 @pytest.mark.slow
 def test_hidden_layer_training_follows_pytorch():
     """5000 epochs: the network fits the training points better than the line (2.8541), and
@@ -259,6 +264,7 @@ def test_hidden_layer_training_follows_pytorch():
         assert np.allclose(values(seq_model(t_u_val)), theirs(real_t_u_val).numpy(), rtol=1e-3)
 
 
+@pytest.mark.cpu_only(reason="the seeded split and initial weights are PyTorch's CPU random stream")
 def test_hidden_layer_training_matches_pytorch_closely_at_first():
     """Over the first 100 epochs the two libraries agree to float32 precision."""
     _, (loss_train, loss_val), _ = train_hidden(torch, 100)

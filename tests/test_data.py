@@ -158,18 +158,26 @@ def test_random_sampler_draws_torchs_indices(kwargs):
     assert len(sampler) == len(expected)
     for _ in range(2):                   # a second pass continues the generator's stream
         assert list(sampler) == list(expected)
+
+
+@pytest.mark.cpu_only(reason="PyTorch's CPU random stream: without a generator the seed is drawn "
+                             "on the default device")
+@pytest.mark.parametrize("kwargs", [{}, {"num_samples": 25}, {"num_samples": 4},
+                                    {"replacement": True}, {"replacement": True,
+                                                            "num_samples": 70}])
+def test_samplers_without_a_generator_draw_from_the_global_seed(kwargs):
     dlcore.manual_seed(9)
-    torch.manual_seed(9)                 # without a generator: seeded from the global one
+    torch.manual_seed(9)
     assert (list(data.RandomSampler(range(10), **kwargs))
             == list(torch.utils.data.RandomSampler(range(10), **kwargs)))
-
-
-def test_other_samplers_equal_torchs():
-    assert list(data.SequentialSampler(range(4))) == [0, 1, 2, 3]
     for m in (dlcore, torch):
         m.manual_seed(2)
     assert (list(data.SubsetRandomSampler([5, 8, 13, 21]))
             == list(torch.utils.data.SubsetRandomSampler([5, 8, 13, 21])))
+
+
+def test_other_samplers_equal_torchs():
+    assert list(data.SequentialSampler(range(4))) == [0, 1, 2, 3]
     weights = [0.1, 0.9, 0.4, 0.7, 3.0, 0.6]
     for replacement in (True, False):
         assert (list(data.WeightedRandomSampler(weights, 5, replacement,
@@ -237,6 +245,8 @@ def test_seeded_shuffle_is_torchs_order(n, batch_size, drop_last, seed):
     assert _batches(again) == epochs[0]          # reproducible from the seed
 
 
+@pytest.mark.cpu_only(reason="PyTorch's CPU random stream: the global seed draws on the "
+                             "default device")
 def test_global_seed_shuffle_is_torchs_order():
     dlcore.manual_seed(0)
     torch.manual_seed(0)
@@ -373,7 +383,10 @@ def test_loader_attributes_are_frozen_and_pin_memory_is_accepted():
     with warnings.catch_warnings(record=True) as expected:
         warnings.simplefilter("always")
         list(torch.utils.data.DataLoader(_toy(torch), batch_size=3, pin_memory=True))
-    assert [str(w.message) for w in caught] == [str(w.message) for w in expected]
+    if dlcore.cuda.is_available() == torch.cuda.is_available():
+        assert [str(w.message) for w in caught] == [str(w.message) for w in expected]
+    else:   # dlcore's stand-in for a GPU, PyTorch without one: pinning is used, no warning
+        assert dlcore.cuda.is_available() and caught == []
 
 
 def test_too_many_workers_warns_like_torch():
@@ -418,6 +431,8 @@ class _Failing(data.Dataset):
         return i
 
 
+@pytest.mark.cpu_only(reason="workers are forked processes, and CUDA can't be used in a "
+                             "forked process (nor in PyTorch)")
 def test_workers_give_the_same_batches_as_the_main_process():
     dataset = _toy(dlcore, 37)
     for shuffle in (False, True):
@@ -433,6 +448,8 @@ def test_workers_give_the_same_batches_as_the_main_process():
                 assert x.tolist() == ex.tolist() and y.tolist() == ey.tolist()
 
 
+@pytest.mark.cpu_only(reason="workers are forked processes, and CUDA can't be used in a "
+                             "forked process (nor in PyTorch)")
 def test_workers_are_seeded_from_the_loader_generator():
     assert data.get_worker_info() is None
     loader = DataLoader(_WorkerSeeds(), batch_size=None, num_workers=2,
@@ -449,6 +466,8 @@ def test_workers_are_seeded_from_the_loader_generator():
     assert samples[0]["np"] != samples[1]["np"]                   # NumPy seeded per worker too
 
 
+@pytest.mark.cpu_only(reason="workers are forked processes, and CUDA can't be used in a "
+                             "forked process (nor in PyTorch)")
 def test_worker_error_reaches_the_main_process_and_workers_stop():
     iterator = iter(DataLoader(_Failing(), batch_size=None, num_workers=2))
     workers = iterator._workers

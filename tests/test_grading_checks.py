@@ -143,17 +143,24 @@ def test_assert_layout():
 
 
 # -- check_gradient ------------------------------------------------------------------------------
-T_U = dlcore.tensor([35.7, 55.9, 58.2, 81.9, 56.3])
-T_C = dlcore.tensor([0.5, 14.0, 15.0, 28.0, 11.0])
+T_U = [35.7, 55.9, 58.2, 81.9, 56.3]
+T_C = [0.5, 14.0, 15.0, 28.0, 11.0]
+
+
+def _data(params):
+    """The thermometer data on the parameters' device (a test may run on a GPU)."""
+    return (dlcore.tensor(T_U, device=params.device), dlcore.tensor(T_C, device=params.device))
 
 
 def _loss(params):
-    return ((params[0] * T_U + params[1] - T_C) ** 2).mean()
+    t_u, t_c = _data(params)
+    return ((params[0] * t_u + params[1] - t_c) ** 2).mean()
 
 
 def _hand_gradient(params):
-    error = params[0] * T_U + params[1] - T_C
-    return dlcore.stack([(2 * error * T_U).mean(), (2 * error).mean()])
+    t_u, t_c = _data(params)
+    error = params[0] * t_u + params[1] - t_c
+    return dlcore.stack([(2 * error * t_u).mean(), (2 * error).mean()])
 
 
 def test_check_gradient_passes_right_gradients():

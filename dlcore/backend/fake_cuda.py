@@ -8,7 +8,12 @@ subclass that behaves like CuPy's where dlcore could go wrong:
   builds an array with `np.` instead of the input's `xp` fails here as it would on a GPU;
 - NumPy functions and ufunc methods are checked against CuPy's (when CuPy is installed): a name
   CuPy lacks, or a keyword it doesn't take, raises TypeError;
-- indexing gives 0-d arrays rather than NumPy scalars, and `__array_interface__` is missing.
+- indexing gives 0-d arrays rather than NumPy scalars, and `__array_interface__` is missing;
+- integer index arrays are not bounds-checked but wrap around (modulo the dim's size), as
+  CuPy's do, so a missing bounds check in dlcore shows here too;
+- ufunc.accumulate exists only for add and multiply, and ufunc.at only where CuPy has it.
+(What it cannot refuse: np.asarray and friends turn it into a host array silently, where CuPy
+raises TypeError, since NumPy never asks an ndarray subclass.)
 It computes with NumPy, so it says nothing about speed.
 """
 import functools
@@ -53,14 +58,14 @@ class FakeCudaArray(np.ndarray):
         return _wrap(func(*_unwrap_all(args), **_unwrap_all(kwargs)))
 
     def __getitem__(self, key):
-        result = _plain.__getitem__(self, _unwrap_all(key))
+        result = _plain.__getitem__(self, _wrapped_around(self.shape, _unwrap_all(key)))
         return result if isinstance(result, _plain) else _wrap(result)
 
     def __setitem__(self, key, value):
         if type(value) is _plain:
             raise TypeError("Unsupported type <class 'numpy.ndarray'> (a NumPy array written "
                             "into a CUDA array: move it to the device first)")
-        _plain.__setitem__(self, _unwrap_all(key), _unwrap(value))
+        _plain.__setitem__(self, _wrapped_around(self.shape, _unwrap_all(key)), _unwrap(value))
 
 
 def _unwrap(x):
@@ -83,6 +88,30 @@ def _unwrap_all(x):
     return x
 
 
+def _wrapped_around(shape, key):
+    """`key` with its integer index arrays taken modulo their dim's size: CuPy checks no bounds
+    of index arrays (an index 5 of a dim of 3 reads element 2)."""
+    items = key if type(key) is tuple else (key,)
+    if not any(isinstance(k, np.ndarray) and k.dtype.kind in "iu" for k in items):
+        return key
+
+    def dims_used(k):
+        if k is None or k is Ellipsis:
+            return 0
+        return k.ndim if isinstance(k, np.ndarray) and k.dtype.kind == "b" else 1
+    used = sum(dims_used(k) for k in items)
+    wrapped, axis = [], 0
+    for k in items:
+        if k is Ellipsis:
+            axis += len(shape) - used
+        elif isinstance(k, np.ndarray) and k.dtype.kind in "iu" and k.size and \
+                axis < len(shape) and shape[axis]:
+            k = k % shape[axis]
+        axis += dims_used(k)
+        wrapped.append(k)
+    return tuple(wrapped) if type(key) is tuple else wrapped[0]
+
+
 def _wrap(x):
     """Results made fake CUDA arrays: NumPy scalars become 0-d arrays, as CuPy returns."""
     if isinstance(x, _plain):
@@ -101,6 +130,9 @@ _UFUNC_KEYWORDS = {"__call__": {"out", "dtype", "casting"},
                    "at": set(), "outer": set(), "reduceat": {"axis", "dtype", "out"}}
 
 
+_CUPY_AT = {"add", "subtract", "maximum", "minimum"}     # the ufunc.at methods CuPy has
+
+
 @functools.lru_cache(maxsize=None)
 def _cupy():
     try:
@@ -116,6 +148,11 @@ def _check_ufunc(ufunc, method, kwargs):
         del kwargs["where"]
     if kwargs.get("initial", None) is np._NoValue:
         del kwargs["initial"]
+    if method == "accumulate" and ufunc.__name__ not in ("add", "multiply"):
+        raise NotImplementedError(f"`cupy_{ufunc.__name__}.accumulate` is not supported yet")
+    if method == "at" and ufunc.__name__ not in _CUPY_AT:
+        raise TypeError(f"operand type(s) all returned NotImplemented from __array_ufunc__"
+                        f"(<ufunc '{ufunc.__name__}'>, 'at', ...): CuPy has no {ufunc.__name__}.at")
     extra = set(kwargs) - _UFUNC_KEYWORDS.get(method, set())
     if extra:
         raise TypeError(f"CuPy's {ufunc.__name__}.{method} takes no argument {sorted(extra)}")

@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap, _wrap_dim  # noqa: F401  (re-exported for op modules)
+from ..backend import backend_of_array
 
 
 def _array(x):
@@ -19,12 +20,19 @@ def _array_result(r):
     return np.asarray(r) if isinstance(r, np.generic) else r
 
 
+def _host_scalar(array):
+    """The NumPy scalar in a one-element array on any device (a GPU array is read back: NumPy
+    can't take a CuPy array, and a CuPy 0-d array is no Python number)."""
+    if type(array) is not np.ndarray:
+        array = backend_of_array(array).to_numpy(array)
+    return array.reshape(())[()]
+
+
 def _on_host(f, array):
     """f(array) computed by NumPy on the host (for rare ops a GPU library lacks), then put back
     where `array` lives."""
     if type(array) is np.ndarray:
         return f(array)
-    from ..backend import backend_of_array
     backend = backend_of_array(array)
     return backend.from_numpy(np.asarray(f(backend.to_numpy(array))),
                               backend.device_of(array).index)

@@ -13,7 +13,7 @@ from .. import _device as _devices, _dtype
 from .._device import CPU, _as_device, backend_of
 from .._tensor import Tensor, _move_array, _wrap
 from ..backend import array_module, ascontiguousarray
-from ._common import _checked_scalar, _is_int, _np_dtype, _parse_size
+from ._common import _checked_scalar, _host_scalar, _is_int, _np_dtype, _parse_size
 from ..autograd.graph import differentiable
 from ._registry import op
 
@@ -123,7 +123,7 @@ def _tensor_leaves(seq, out):
 def _unwrap_tensors(seq):
     """Nested data with each one-element tensor replaced by a NumPy scalar of its dtype."""
     return [_unwrap_tensors(x) if isinstance(x, _SEQUENCES)
-            else x._data.reshape(())[()] if isinstance(x, Tensor) else x for x in seq]
+            else _host_scalar(x._data) if isinstance(x, Tensor) else x for x in seq]
 
 
 def _check_fits(array, dtype):
@@ -297,7 +297,7 @@ def _fill_scalar(fill_value, fname):
         if fill_value._data.ndim:
             raise TypeError(f"{fname}(): argument 'fill_value' (position 2) must be Number, not "
                             "Tensor")
-        return fill_value._data[()]
+        return _host_scalar(fill_value._data)
     if not isinstance(fill_value, (int, float, np.number, np.bool_)):
         raise TypeError(f"{fname}(): argument 'fill_value' (position 2) must be Number, not "
                         f"{type(fill_value).__name__}")
@@ -392,7 +392,7 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
 def _number(x, fname, name, position):
     """A Python or NumPy number from an argument (a 0-d tensor gives its value)."""
     if isinstance(x, Tensor) and x._data.ndim == 0:
-        return x._data[()]
+        return _host_scalar(x._data)
     if not isinstance(x, (int, float, np.number, np.bool_)):
         raise TypeError(f"{fname}(): argument '{name}' (position {position}) must be Number, not "
                         f"{type(x).__name__}")

@@ -342,17 +342,25 @@ def _getitem(self, index):
     return _gathered(view, advanced)
 
 
+def _checks_every_index(x, advanced):
+    """Whether indexing `x` itself refuses every bad key: NumPy's does, but CuPy wraps integer
+    indices that are out of range around, so there PyTorch's checks must come first."""
+    return type(x) is np.ndarray or all(a.dtype in _MASK_DTYPES for _, a in advanced)
+
+
 def _gathered(input, advanced):
     """`input` at the recorded index tensors and masks (`advanced`): a new tensor."""
     x = input._data
-    try:
-        result = x[_numpy_key(x, advanced)]
-    except IndexError:
-        key, shape = _torch_verdict(x, advanced)
-        if 0 not in shape:
-            _check_index_bounds(x.shape, key)
-        result = array_module(x).empty(shape, x.dtype)   # PyTorch copies nothing: no checks
-    return _wrap(_fresh(result))
+    if _checks_every_index(x, advanced):
+        try:
+            return _wrap(_fresh(x[_numpy_key(x, advanced)]))
+        except (IndexError, ValueError):         # (CuPy: ValueError for shapes that don't fit)
+            pass                                 # PyTorch's checks below say what is wrong
+    key, shape = _torch_verdict(x, advanced)
+    if 0 in shape:
+        return _wrap(_fresh(array_module(x).empty(shape, x.dtype)))  # PyTorch copies nothing
+    _check_index_bounds(x.shape, key)
+    return _wrap(_fresh(x[key]))
 
 
 def _recorded_getitem(self, index):
@@ -453,7 +461,7 @@ def _write_advanced(x, advanced, v, from_tensor):
             _torch_verdict(x, advanced)         # raises PyTorch's mask error
             raise
     v = _strip_leading_ones(v)
-    if not from_tensor or v.dtype == x.dtype:
+    if _checks_every_index(x, advanced) and (not from_tensor or v.dtype == x.dtype):
         try:
             x[key] = v
             return
@@ -673,7 +681,9 @@ def _check_index_dtype(idx, method):
 def _first_out_of_bounds(idx, size, lowest=0):
     """The first index (in memory order) outside [lowest, size), or None if all are inside."""
     if idx.size and (idx.min() < lowest or idx.max() >= size):
-        return idx.flat[np.argmax((idx < lowest) | (idx >= size), axis=None)]
+        flat = idx.reshape(-1)
+        first = int(array_module(idx).argmax((flat < lowest) | (flat >= size)))
+        return int(flat[first])          # (a Python int: CuPy's argmax gives a 0-d array)
     return None
 
 
@@ -798,14 +808,26 @@ def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
     else:
         # ufunc.at applies repeated indices one after another, like PyTorch's accumulation
         shape = np.broadcast_shapes(*(k.shape for k in key))
-        values = values.astype(x.dtype, copy=False) if hasattr(values, "astype") else \
-            np.asarray(values, x.dtype)[()]
-        values = array_module(x).broadcast_to(values, shape)
+        xp = array_module(x)
+        values = xp.broadcast_to(xp.asarray(values, dtype=x.dtype), shape)  # (a number too)
         if reduce == "add":
             _add_at(x, key, values)
         else:
-            np.multiply.at(x, key, values)
+            _multiply_at(x, key, values)
     return self
+
+
+def _multiply_at(x, key, values):
+    """x[key] *= values in place, each repeated index multiplying once more (NumPy's multiply.at;
+    CuPy has none, so a GPU array is multiplied on the host and copied back)."""
+    if type(x) is np.ndarray:
+        np.multiply.at(x, key, values)
+        return
+    backend = backend_of_array(x)
+    host = backend.to_numpy(x)
+    np.multiply.at(host, tuple(k if type(k) is np.ndarray else backend.to_numpy(k) for k in key),
+                   backend.to_numpy(values))
+    x[...] = backend.from_numpy(host, backend.device_of(x).index)
 
 
 @op

@@ -583,7 +583,7 @@ def _values_and_indices(x, d, keepdim, arg_reduce, fname):
         return _wrap(x.copy()), _wrap(array_module(x).zeros((), np.int64))
     if x.shape[d] == 0:
         raise IndexError(f"{fname}(): Expected reduction dim {d} to have non-zero size.")
-    indices = arg_reduce(x, axis=d, keepdims=True)
+    indices = _arg_reduce(arg_reduce, x, d, True)
     values = np.take_along_axis(x, indices, axis=d)
     if not keepdim:
         values, indices = values.squeeze(d), indices.squeeze(d)
@@ -748,14 +748,26 @@ def _arg_extreme(input, dim, keepdim, arg_reduce, fname):
         if x.size == 0:
             raise IndexError(f"{fname}(): Expected reduction dim to be specified for "
                              "input.numel() == 0.")
-        r = _array_result(arg_reduce(x)).astype(np.int64, copy=False)   # into the flattened x
+        r = _array_result(_arg_reduce(arg_reduce, x)).astype(np.int64, copy=False)  # flattened
         return _result(r.reshape((1,) * x.ndim) if keepdim else r)
     d = _one_dim(dim, x.ndim, fname)
     if x.ndim == 0:
         return _wrap(array_module(x).zeros((), np.int64))
     if x.shape[d] == 0:
         raise IndexError(f"{fname}(): Expected reduction dim {d} to have non-zero size.")
-    return _result(arg_reduce(x, axis=d, keepdims=keepdim), np.int64)
+    return _result(_arg_reduce(arg_reduce, x, d, keepdim), np.int64)
+
+
+def _arg_reduce(arg_reduce, x, axis=None, keepdims=False):
+    """np.argmax or np.argmin of `x`, with PyTorch's NaN rule made explicit: a NaN is the extreme,
+    and the first NaN wins (NumPy does so itself, but CuPy may return any of several NaNs)."""
+    indices = arg_reduce(x, axis=axis, keepdims=keepdims)
+    if x.dtype.kind != "f":
+        return indices
+    xp = array_module(x)
+    nan = xp.isnan(x)
+    first_nan = xp.argmax(nan, axis=axis, keepdims=keepdims)      # the first True
+    return xp.where(nan.any(axis=axis, keepdims=keepdims), first_nan, indices)
 
 
 @op
@@ -1079,15 +1091,31 @@ def _running_extreme(input, dim, ufunc, fname, result_type):
     d = _one_dim(dim, x.ndim, fname)
     if x.ndim == 0:
         return result_type((_wrap(x.copy()), _wrap(array_module(x).zeros((), np.int64))))
-    values = ufunc.accumulate(x, axis=d)
+    values = _accumulate(ufunc, x, d)
     hit = x == values
     if x.dtype.kind == "f":
         hit |= np.isnan(x)
     shape = [1] * x.ndim
     shape[d] = x.shape[d]
     positions = array_module(x).arange(x.shape[d], dtype=np.int64).reshape(shape)
-    indices = np.maximum.accumulate(np.where(hit, positions, 0), axis=d)
+    indices = _accumulate(np.maximum, np.where(hit, positions, 0), d)
     return result_type((_result(values), _result(indices)))
+
+
+def _accumulate(ufunc, x, axis):
+    """np.maximum or np.minimum accumulated along `axis` (running max/min) on any device: NumPy's
+    ufunc.accumulate, or where that is missing (CuPy has no maximum.accumulate) a scan in
+    log2(n) whole-array steps, each combining every element with the one `step` places back."""
+    if type(x) is np.ndarray:
+        return ufunc.accumulate(x, axis=axis)
+    out = x.copy()
+    n, step = x.shape[axis], 1
+    while step < n:
+        later = (slice(None),) * axis + (slice(step, None),)
+        earlier = (slice(None),) * axis + (slice(None, n - step),)
+        out[later] = ufunc(out[later], out[earlier])
+        step *= 2
+    return out
 
 
 @op
@@ -1307,7 +1335,7 @@ def mode(input, dim=-1, keepdim=False):
     starts[..., 1:] = s[..., 1:] != s[..., :-1]
     ends = xp.ones(s.shape, bool)
     ends[..., :-1] = starts[..., 1:]
-    run_start = np.maximum.accumulate(np.where(starts, position, 0), axis=-1)
+    run_start = _accumulate(np.maximum, np.where(starts, position, 0), s.ndim - 1)
     run_length = np.where(ends, position - run_start + 1, 0)      # counted at each run's end
     best = np.argmax(run_length, axis=-1, keepdims=True)         # first longest = smallest value
     values = ascontiguousarray(np.moveaxis(np.take_along_axis(s, best, axis=-1), -1, d))
