@@ -163,8 +163,7 @@ class Tensor(metaclass=_TensorMeta):
     # -- autograd -------------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Add d(self)/d(leaf) into the `.grad` of every leaf that requires grad."""
-        from .autograd import engine
-        engine.backward(self, gradient, retain_graph, create_graph, inputs)
+        _engine().backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self):
         """The same data (shared storage) cut off from the graph: requires_grad is False."""
@@ -459,6 +458,19 @@ def _empty_with_torch_strides(array):
         return np.ndarray(array.shape, array.dtype, np.empty(0, array.dtype), 0, strides)
     backend = backend_of_array(array)
     return backend.as_strided(backend.xp.empty(0, array.dtype), array.shape, strides, 0)
+
+
+_autograd_engine = None
+
+
+def _engine():
+    """dlcore.autograd.engine, imported on first use (it imports this module) and then kept: a
+    global look-up costs less than an import statement on every backward()."""
+    global _autograd_engine
+    if _autograd_engine is None:
+        from .autograd import engine
+        _autograd_engine = engine
+    return _autograd_engine
 
 
 def _wrap(array, storage=None):

@@ -159,7 +159,7 @@ def _sum_to(input, size):
     size = tuple(size)
     lead = x.ndim - len(size)
     if lead > 0 and size == x.shape[lead:]:      # only leading dims added (a bias's gradient)
-        if x.dtype.char in "fd" and x.flags.c_contiguous and x.size >= 4096:
+        if x.size >= 4096 and x.dtype.char in "fd" and x.flags.c_contiguous:
             # a row of ones times the rows: BLAS sums many short rows ~5x faster than NumPy's
             # reduce over axis 0 (one inner-loop call per row), and as accurately
             rows = x.reshape(-1, math.prod(size))

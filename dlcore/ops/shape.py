@@ -817,17 +817,21 @@ def _join_inputs(tensors, fname):
                         f"not {type(tensors).__name__}")
     if not tensors:
         raise RuntimeError(f"{fname}(): expected a non-empty list of Tensors")
+    arrays = []
+    same_kind = same_dtype = True           # (one pass: this runs in every unbind's backward)
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
                             f"{type(t).__name__}")
-    arrays = [t._data for t in tensors]
-    kind = type(arrays[0])
-    if any(type(a) is not kind for a in arrays):
+        a = t._data
+        if arrays:
+            same_kind = same_kind and type(a) is type(arrays[0])
+            same_dtype = same_dtype and a.dtype is arrays[0].dtype
+        arrays.append(a)
+    if not same_kind:
         _check_same_device(*tensors)
-    first = arrays[0].dtype
-    if all(a.dtype is first for a in arrays):
-        return arrays, _dtype._FROM_NUMPY[first]
+    if same_dtype:
+        return arrays, _dtype._FROM_NUMPY[arrays[0].dtype]
     rt = result_type(*tensors)
     return [a if a.dtype == rt.np else a.astype(rt.np) for a in arrays], rt
 
