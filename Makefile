@@ -52,8 +52,13 @@ test-device: install
 notebooks: install
 	$(BIN)/python scripts/run_notebooks.py
 
+# CPU benchmarks (each prints a table of ratios and writes it under benchmarks/results/);
+# benchmarks/bench_gpu.py needs a CUDA GPU (scripts/gpu_check.sh runs it with the tests).
 bench: install
 	$(BIN)/python benchmarks/bench_core.py
+	$(BIN)/python benchmarks/bench_autograd.py
+	$(BIN)/python benchmarks/bench_nn.py
+	$(BIN)/python benchmarks/bench_serialization.py
 
 clean:
 	rm -rf $(VENV)
