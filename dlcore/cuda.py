@@ -9,8 +9,9 @@ from . import _device, _dtype
 from ._device import _as_device, _cuda_backend
 
 __all__ = ["is_available", "device_count", "current_device", "set_device", "get_device_name",
-           "synchronize", "manual_seed", "manual_seed_all", "seed", "seed_all", "initial_seed",
-           "is_initialized", "device", "empty_cache"]
+           "get_device_capability", "synchronize", "manual_seed", "manual_seed_all", "seed",
+           "seed_all", "initial_seed", "is_initialized", "device", "empty_cache",
+           "memory_allocated"]
 
 
 def _stand_in():
@@ -61,11 +62,8 @@ def get_device_name(device=None):
 
 
 def get_device_capability(device=None):
-    backend = _cuda_backend()
-    if backend.name == "cuda" and hasattr(backend, "_import_cupy"):
-        cc = backend._import_cupy().cuda.Device(_index(device)).compute_capability
-        return int(cc[:-1]), int(cc[-1])
-    return (0, 0)
+    """The GPU's (major, minor) compute capability, e.g. (9, 0) for an H100."""
+    return _cuda_backend().compute_capability(_index(device))
 
 
 def synchronize(device=None):
@@ -74,19 +72,13 @@ def synchronize(device=None):
 
 
 def empty_cache():
-    """Hand memory cached by CuPy's pool back to the driver."""
-    backend = _cuda_backend()
-    if hasattr(backend, "_import_cupy"):
-        backend._import_cupy().get_default_memory_pool().free_all_blocks()
+    """Hand the memory the GPU's pool keeps for reuse back to the driver."""
+    _cuda_backend().empty_cache()
 
 
 def memory_allocated(device=None):
-    """Bytes of GPU memory held by tensors now (CuPy's pool, in use)."""
-    backend = _cuda_backend()
-    if hasattr(backend, "_import_cupy"):
-        with backend._import_cupy().cuda.Device(_index(device)):
-            return backend._import_cupy().get_default_memory_pool().used_bytes()
-    return 0
+    """Bytes of GPU memory held by tensors now."""
+    return _cuda_backend().memory_allocated(_index(device))
 
 
 class device:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 import dlcore
 from . import _dtype
 from ._tensor import Tensor
+from .backend import backend_of_array
 
 __all__ = ["assert_close", "assert_same_storage", "assert_layout", "check_gradient"]
 
@@ -98,9 +99,12 @@ def _compare_leaves(actual, expected, item, options):
 
 
 def _is_array(x):
-    """A NumPy (or CuPy) array: anything with a dtype and a shape that is not a tensor."""
-    return not isinstance(x, Tensor) and hasattr(x, "__array_interface__") or (
-        type(x).__module__.split(".")[0] == "cupy" and hasattr(x, "shape"))
+    """A NumPy (or CuPy) array or NumPy scalar: something a dlcore backend holds."""
+    try:
+        backend_of_array(x)
+    except TypeError:
+        return False
+    return True
 
 
 def _compare_tensors(actual, expected, *, rtol, atol, equal_nan, check_device, check_dtype,
@@ -274,7 +278,7 @@ def _value_causes(actual, expected, rtol, atol):
     if actual.dim() == 2 and actual.shape[0] == actual.shape[1] > 1 and close(actual, expected.t()):
         return ["actual equals expected transposed: a transpose too many (or too few)?"]
     factor = _constant_factor(actual, expected)
-    if factor is not None and (actual.numel() > 1 or "." not in _nice(factor)):
+    if factor is not None:
         return [_factor_cause("actual", factor)]
     for d in reversed(range(actual.dim())):   # the last dim first: one-hot classes
         n = actual.shape[d]
@@ -300,7 +304,8 @@ def _close_enough(actual, expected, rtol, atol):
 
 
 def _constant_factor(actual, expected):
-    """k when actual = k * expected everywhere (k != 1, expected not all zero), else None."""
+    """k when actual = k * expected everywhere (k != 1, expected not all zero), else None.
+    For a single element any two numbers have a ratio: only a round one (2, 1/3) is a pattern."""
     actual, expected = actual.double(), expected.double()
     scale = float((expected * expected).sum().item())
     if actual.numel() == 0 or scale == 0:
@@ -310,6 +315,8 @@ def _constant_factor(actual, expected):
         return None
     magnitude = float(expected.abs().max().item())
     if not dlcore.allclose(actual, factor * expected, rtol=1e-4, atol=1e-6 * magnitude):
+        return None
+    if actual.numel() == 1 and "." in _nice(factor):
         return None
     return factor
 
@@ -509,7 +516,7 @@ def _scalar_result(value):
 
 def _gradient_mismatch(which, actual, expected, rtol, atol, source):
     factor = _constant_factor(actual, expected)
-    if factor is not None and (actual.numel() > 1 or "." not in _nice(factor)):
+    if factor is not None:
         head = _factor_cause(which, factor)
     else:
         wrong = ~dlcore.isclose(actual, expected, rtol=rtol, atol=atol)

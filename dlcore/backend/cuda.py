@@ -71,6 +71,24 @@ def synchronize(index=None):
             cupy.cuda.Device(index).synchronize()
 
 
+def compute_capability(index):
+    """The GPU's (major, minor) compute capability, e.g. (9, 0) for an H100."""
+    capability = _import_cupy().cuda.Device(index).compute_capability      # e.g. "90"
+    return int(capability[:-1]), int(capability[-1])
+
+
+def empty_cache():
+    """Hand the memory CuPy's pool keeps for reuse back to the driver."""
+    _import_cupy().get_default_memory_pool().free_all_blocks()
+
+
+def memory_allocated(index):
+    """Bytes of GPU `index`'s memory that arrays use now (CuPy's pool, blocks in use)."""
+    cupy = _import_cupy()
+    with cupy.cuda.Device(index):
+        return cupy.get_default_memory_pool().used_bytes()
+
+
 def __getattr__(attr):
     # `backend.xp` is the cupy module itself, imported on first use
     if attr == "xp":

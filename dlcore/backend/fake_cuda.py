@@ -253,6 +253,18 @@ def synchronize(index=None):
     pass
 
 
+def compute_capability(index):
+    return (0, 0)
+
+
+def empty_cache():
+    pass
+
+
+def memory_allocated(index):
+    return 0
+
+
 def device_of(array):
     from .._device import CUDA0
     return CUDA0

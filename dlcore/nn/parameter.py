@@ -3,6 +3,7 @@ from .._tensor import Tensor
 
 __all__ = ["Parameter"]
 
+
 class Parameter(Tensor):
     """A tensor that is a module's weight: assigned to a Module attribute, it is registered
     and shows up in `parameters()`. It shares memory with `data` and requires grad by default.
@@ -39,7 +40,6 @@ class Parameter(Tensor):
     def __reduce_ex__(self, proto):
         # a Parameter pickles as its data (a Tensor) and its flag; the grad is not kept
         return (_rebuild_parameter, (self.detach(), self.requires_grad))
-
 
 
 def _rebuild_parameter(data, requires_grad):

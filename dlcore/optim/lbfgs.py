@@ -129,9 +129,6 @@ class LBFGS(Optimizer):
         self._params = self.param_groups[0]["params"]
 
     # -- the parameters seen as one flat vector --------------------------------------------------
-    def _numel(self):
-        return sum(p.numel() for p in self._params)
-
     def _gather_flat_grad(self):
         return cat([zeros(p.numel(), dtype=p.dtype, device=p.device) if p.grad is None
                     else p.grad.reshape(-1) for p in self._params], 0)

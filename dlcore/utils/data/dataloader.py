@@ -4,6 +4,7 @@ torch.utils.data.DataLoader does (same options, defaults, errors and random draw
 Each pass (`iter(loader)`) makes an iterator: `_SingleProcessDataLoaderIter` fetches each batch
 when asked; `_MultiProcessingDataLoaderIter` hands batches of indices round-robin to worker
 processes ahead of time (`prefetch_factor` per worker) and returns their results in order."""
+import atexit
 import itertools
 import os
 import queue
@@ -32,7 +33,6 @@ def _set_python_exit_flag():
     _python_exiting = True
 
 
-import atexit  # noqa: E402
 atexit.register(_set_python_exit_flag)
 
 
@@ -45,10 +45,7 @@ class _InfiniteConstantSampler(Sampler):
 
 
 def _accelerator_available():
-    try:
-        from ... import cuda        # the GPU backend, where there is one
-    except ImportError:
-        return False
+    from ... import cuda        # (imports without CuPy: it only answers False then)
     return cuda.is_available()
 
 
@@ -344,7 +341,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             worker.start()
             self._index_queues.append(index_queue)
             self._workers.append(worker)
-        self._data_queue = self._worker_result_queue
         self._reset(loader, first_iter=True)
 
     def _reset(self, loader, first_iter=False):
@@ -352,7 +348,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._send_idx = 0                      # number of the next task to send
         self._rcvd_idx = 0                      # number of the next task to return
         self._task_info = {}                    # task -> (worker,) or (worker, data) once back
-        self._tasks_outstanding = 0
         self._workers_status = [True] * self._num_workers
         self._workers_num_tasks = [0] * self._num_workers
         self._worker_queue_idx_cycle = itertools.cycle(range(self._num_workers))
@@ -371,7 +366,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     def _try_get_data(self, timeout=_worker.MP_STATUS_CHECK_INTERVAL):
         """(True, result), or (False, None) after `timeout` seconds; a dead worker raises."""
         try:
-            return True, self._data_queue.get(timeout=timeout)
+            return True, self._worker_result_queue.get(timeout=timeout)
         except Exception as e:
             failed_workers = [w for worker_id, w in enumerate(self._workers)
                               if self._workers_status[worker_id] and not w.is_alive()]
@@ -417,7 +412,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 return self._process_data(data, worker_id)
 
             idx, data = self._get_data()
-            self._tasks_outstanding -= 1
             if self._is_iterable and isinstance(data, _IterableDatasetStopIteration):
                 if self._persistent_workers:
                     self._workers_status[data.worker_id] = False
@@ -453,7 +447,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._index_queues[worker_queue_idx].put((self._send_idx, index))
         self._task_info[self._send_idx] = (worker_queue_idx,)
         self._workers_num_tasks[worker_queue_idx] += 1
-        self._tasks_outstanding += 1
         self._send_idx += 1
 
     def _process_data(self, data, worker_id):
@@ -463,7 +456,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             data.reraise()
         return data
 
-    def _mark_worker_as_unavailable(self, worker_id, shutdown=False):
+    def _mark_worker_as_unavailable(self, worker_id):
         self._index_queues[worker_id].put(None)       # the worker loop ends on None
         self._workers_status[worker_id] = False
 
@@ -476,7 +469,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._workers_done_event.set()
             for worker_id in range(len(self._workers)):
                 if self._persistent_workers or self._workers_status[worker_id]:
-                    self._mark_worker_as_unavailable(worker_id, shutdown=True)
+                    self._mark_worker_as_unavailable(worker_id)
             for w in self._workers:
                 w.join(timeout=_worker.MP_STATUS_CHECK_INTERVAL)
             for index_queue in self._index_queues:
