@@ -81,11 +81,13 @@ def _addmm_linear(bias, input, weight):
 
 @_addmm_linear.backward
 def _(ctx, grad):
-    _, input, weight = ctx.inputs
+    bias, input, weight = ctx.inputs
+    # (the bias was broadcast over the rows: its gradient is summed back here, in its shape,
+    # which spares the engine fitting it)
+    grad_bias = grad.sum_to_size(bias._data.shape) if _needs_grad(ctx, 0) else None
     grad_input = grad.mm(weight) if _needs_grad(ctx, 1) else None
     grad_weight = grad.t().mm(input) if _needs_grad(ctx, 2) else None
-    # (the bias was broadcast over the rows: the engine sums its gradient back to its shape)
-    return grad, grad_input, grad_weight
+    return grad_bias, grad_input, grad_weight
 
 
 def bilinear(input1, input2, weight, bias=None):

@@ -15,6 +15,7 @@ from ._common import (_array_result, _checked_scalar, _common_device, _on_host, 
                       _raise_broadcast_error)
 from ..backend import array_module
 from ..autograd.graph import _operands_need_grad, differentiable
+from ..autograd.grad_mode import _state as _grad_state
 from ._registry import op
 from .creation import zeros_like
 
@@ -1454,16 +1455,19 @@ def _rtruediv(self, other):
 
 def _operator(ufunc, op):
     """`a + b` and friends: the op itself, with its commonest case inlined first. Two float
-    tensors of one dtype, or a float tensor and a Python number, neither needing a gradient:
+    tensors of one dtype, or a float tensor and a Python number, with nothing to record (no
+    operand needs a gradient, or grad mode is off, as in backward formulas and optimizers):
     one NumPy call and a wrap (the op gives the same result, through more layers)."""
     def operator(self, other):
-        if not self.requires_grad:
+        recording = _grad_state.enabled
+        if not (recording and self.requires_grad):
             x = self._data
             if x.dtype.kind == "f":
                 kind = other.__class__
                 if kind is float or kind is int:
                     return _wrap(ufunc(x, other, out=...))
-                if kind is Tensor and not other.requires_grad and other._data.dtype is x.dtype:
+                if kind is Tensor and not (recording and other.requires_grad) and \
+                        other._data.dtype is x.dtype:
                     try:
                         return _wrap(ufunc(x, other._data, out=...))
                     except (ValueError, TypeError):
