@@ -19,7 +19,8 @@ course: install
 	@if [ "$$CI" = "true" ]; then \
 		echo "CI=true: installed into $(VENV); not starting JupyterLab."; \
 	else \
-		$(BIN)/jupyter lab chapters/ $$([ "$$(id -u)" = 0 ] && echo --allow-root); \
+		$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/chapters \
+			$$([ "$$(id -u)" = 0 ] && echo --allow-root); \
 	fi
 
 install: $(VENV)/.installed
