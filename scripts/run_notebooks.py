@@ -119,6 +119,11 @@ def _forget_error_tags(nb):
                 del cell.metadata["tags"]
 
 
+# Every notebook must run in under a minute on a laptop CPU (the course's rule): storing one that
+# takes longer fails, so a slowdown is noticed when outputs are regenerated.
+TIME_LIMIT_SECONDS = 60
+
+
 def _has_marker(source, marker):
     """True when a line of `source` is the comment `# MARKER`, as nbval reads it."""
     return any(line.strip().startswith("#") and line.strip().lstrip("#").strip() == marker
@@ -142,9 +147,17 @@ def main(argv=None):
                         help="notebooks to run (default: all in chapters/ and exercises/)")
     args = parser.parse_args(argv)
     paths = [p.resolve() for p in args.notebooks] or course_notebooks()
+    too_slow = []
     for path in paths:
         seconds = run(path)
         print(f"{seconds:6.1f} s  {path.relative_to(ROOT)}")
+        if seconds > TIME_LIMIT_SECONDS:
+            too_slow.append(path.relative_to(ROOT))
+    if too_slow:
+        print(f"over the course's limit of {TIME_LIMIT_SECONDS} s a notebook: "
+              + ", ".join(map(str, too_slow)), file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
