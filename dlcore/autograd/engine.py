@@ -68,9 +68,16 @@ def _apply(node, grads):
     if len(edges) == len(inputs) and isinstance(inputs[0], Tensor):
         # every input is a tensor (a number or None has no edge; a list, as cat's, is always
         # the only input), so edge k is input k's. An input without an edge takes no gradient.
-        return [None if fn is None or g is None else
-                g if g._data.shape == x._data.shape and g._data.dtype is x._data.dtype else
-                _fit(g, x) for (fn, _), x, g in zip(edges, inputs, raw)]
+        out = []
+        for (fn, _), x, g in zip(edges, inputs, raw):
+            if fn is None or g is None:
+                g = None
+            else:
+                gd, xd = g._data, x._data
+                if gd.shape != xd.shape or gd.dtype is not xd.dtype:
+                    g = _fit(g, x)        # (most formulas already return the input's shape)
+            out.append(g)
+        return out
     out = []
     edges = iter(edges)
     for x, g in zip(inputs, raw):
