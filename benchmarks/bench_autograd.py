@@ -14,7 +14,6 @@ eager autograd on the same machine. This is a benchmark, not a test: nothing her
 """
 import argparse
 import datetime
-import os
 import sys
 import time
 from pathlib import Path
@@ -23,8 +22,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))           # bench_core's timing and reporting helpers
-from bench_core import (ROOT, T_C, T_U, best_time, fmt_ratio, fmt_time,  # noqa: E402
-                        machine_notes, markdown_table)
+from bench_core import (ROOT, T_C, T_U, append_report, best_time, fmt_ratio,  # noqa: E402
+                        fmt_time, load_average, load_note, machine_notes, markdown_table)
 
 import dlcore  # noqa: E402  (bench_core put the checkout first on sys.path)
 
@@ -140,13 +139,6 @@ def measure_forward_backward(quick):
     return rows
 
 
-def _load_average():
-    try:
-        return f"{os.getloadavg()[0]:.2f}"
-    except (AttributeError, OSError):
-        return "unknown"
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke check)")
@@ -154,7 +146,7 @@ def main(argv=None):
                         default=ROOT / "benchmarks" / "results" / "autograd.md")
     args = parser.parse_args(argv)
 
-    load_before = _load_average()
+    load_before = load_average()
     chapter4_rows, finals = measure_chapter4(args.quick)
     print("... chapter 4 loop done", file=sys.stderr, flush=True)
     rows = chapter4_rows + measure_forward_backward(args.quick)
@@ -166,17 +158,12 @@ def main(argv=None):
     report = "\n".join([
         f"## dlcore autograd benchmark, {stamp}{' (quick)' if args.quick else ''}", "",
         *machine_notes(),
-        f"- load average (1 min) before / after the run: {load_before} / {_load_average()} "
-        "(above the CPU count, other processes shared the cores: the times are noisy)", "",
+        load_note(load_before), "",
         "Times are the minimum over repeats; ratios below 1 mean dlcore is faster. The numpy "
         "column computes the same gradients written by hand (no autograd).", "",
         markdown_table(rows), "",
         f"Chapter 4 loop, final params (should be [5.3671, -17.3012]): {final_params}.", ""])
-    print(report)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    with args.output.open("a") as results:
-        results.write(report + "\n")
-    print(f"(appended to {args.output})", file=sys.stderr)
+    append_report(report, args.output)
 
 
 if __name__ == "__main__":

@@ -280,6 +280,29 @@ def machine_notes():
     return lines
 
 
+def load_average():
+    """The machine's 1-minute load average as text ("unknown" where the OS does not say)."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except (AttributeError, OSError):
+        return "unknown"
+
+
+def load_note(before):
+    """The report's line on how busy the machine was, from the load average taken `before`."""
+    return (f"- load average (1 min) before / after the run: {before} / {load_average()} "
+            "(above the CPU count, other processes shared the cores: the times are noisy)")
+
+
+def append_report(report, output):
+    """Print a run's report and append it to the Markdown file `output`."""
+    print(report)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("a") as results:
+        results.write(report + "\n")
+    print(f"(appended to {output})", file=sys.stderr)
+
+
 def cpu_model():
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

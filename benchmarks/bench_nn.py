@@ -52,8 +52,8 @@ import numpy as np  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))           # bench_core's timing and reporting helpers
-from bench_core import (ROOT, T_C, T_U, fmt_ratio, fmt_time, machine_notes,  # noqa: E402
-                        markdown_table)
+from bench_core import (ROOT, T_C, T_U, append_report, fmt_ratio, fmt_time,  # noqa: E402
+                        load_average, load_note, machine_notes, markdown_table)
 
 import dlcore  # noqa: E402  (bench_core put the checkout first on sys.path)
 import dlcore.nn  # noqa: E402, F401
@@ -418,19 +418,12 @@ def profile(libs, quick):
     return "\n\n".join(out)
 
 
-def _load_average():
-    try:
-        return f"{os.getloadavg()[0]:.2f}"
-    except (AttributeError, OSError):
-        return "unknown"
-
-
 def main(argv=None):
     args = _parse_args(argv)
     if torch is not None:
         torch.set_num_threads(args.threads)
 
-    load_before = _load_average()
+    load_before = load_average()
     rows, checks, libs = run_all(args.quick)
     verdicts = [row[-1].split()[0] for row in rows if row[-1]]
     counts = ", ".join(f"{verdicts.count(v)} {v}" for v in ("PASS", "FAIL", "ERROR"))
@@ -440,8 +433,7 @@ def main(argv=None):
     report = "\n".join([
         f"## dlcore nn/optim/DataLoader benchmark, {stamp}{' (quick)' if args.quick else ''}", "",
         *machine_notes(),
-        f"- load average (1 min) before / after the run: {load_before} / {_load_average()} "
-        "(above the CPU count, other processes shared the cores: the times are noisy)", "",
+        load_note(load_before), "",
         "Times are the minimum over repeats; ratios below 1 mean dlcore is faster. The numpy "
         "column runs the same models with gradients and updates written by hand.", "",
         markdown_table(rows), "",
@@ -449,11 +441,7 @@ def main(argv=None):
         "Final values (the same seed and initial weights: they should agree):", *check_lines, ""])
     if args.profile:
         report += "\n" + phase_table(args.quick) + "\n\n" + profile(libs, args.quick) + "\n"
-    print(report)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    with args.output.open("a") as results:
-        results.write(report + "\n")
-    print(f"(appended to {args.output})", file=sys.stderr)
+    append_report(report, args.output)
 
 
 if __name__ == "__main__":
