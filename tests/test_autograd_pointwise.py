@@ -320,6 +320,8 @@ SECOND_ORDER = {
     "pow_-1.5": (lambda t, x, y: x.pow(-1.5), "positive"),
     "number_pow": (lambda t, x, y: 3 ** x, "any"),
     "tanh_of_mul": (lambda t, x, y: (x * y).tanh() * x, "any"),
+    "sigmoid_of_mul": (lambda t, x, y: (x * y).sigmoid() * x, "any"),
+    "tanh_0d": (lambda t, x, y: x.sum().tanh() * y, "any"),
     "atan2": (lambda t, x, y: t.atan2(x, y + 4), "positive"),
     "hypot": (lambda t, x, y: t.hypot(x, y), "positive"),
     "addcmul": (lambda t, x, y: t.addcmul(x, x, y, value=2), "any"),
@@ -370,6 +372,24 @@ def test_third_order_gradient_of_exp_and_sin():
     t2, = torch.autograd.grad(t1.sum(), tx, create_graph=True)
     t3, = torch.autograd.grad(t2.sum(), tx)
     assert_close(g3, t3, "float32")
+
+
+@pytest.mark.parametrize("fn", ["tanh", "sigmoid"])
+def test_gradients_of_tanh_and_sigmoid_are_one_node_as_in_torch(fn):
+    """Their derivatives go through the result, as one op (TanhBackwardBackward0): the graph of a
+    first gradient, and the second and third derivatives through it, are torch's."""
+    grads = []
+    for lib in (dlcore, torch):
+        x = lib.tensor([0.3, -1.2, 2.0], requires_grad=True)
+        g1, = lib.autograd.grad(getattr(x, fn)().sum(), x, create_graph=True)
+        grads.append((g1.grad_fn.name(), [f and f.name() for f, _ in g1.grad_fn.next_functions]))
+        g2, = lib.autograd.grad((g1 * g1).sum(), x, create_graph=True)
+        g3, = lib.autograd.grad(g2.sum(), x)
+        grads.append((g1, g2, g3))
+    names, ours, torch_names, theirs = grads
+    assert names == torch_names
+    for a, b in zip(ours, theirs):
+        assert_close(a, b, "float32")
 
 
 # -- special points: PyTorch's conventions ---------------------------------------------------------

@@ -773,6 +773,53 @@ def _zero_gradient(g, x, y):
     return zeros_like(g)                 # a step function: flat wherever it is differentiable
 
 
+# tanh's and sigmoid's derivatives through their results, each one op (PyTorch's tanh_backward and
+# sigmoid_backward): one pass and one new array where the written-out formula makes three, and a
+# node of PyTorch's name under create_graph. Their operands match except in odd cases (a 0-d
+# result, mixed dtypes), which take the written-out formula.
+def _fusable(grad, output):
+    g, y = grad._data, output._data
+    return g.shape == y.shape and g.dtype is y.dtype and y.ndim and y.dtype.kind == "f"
+
+
+@differentiable(inputs=("grad_output", "output"), saves=("grad_output", "output"),
+                name="TanhBackwardBackward0")
+def _tanh_backward(grad_output, output):
+    """grad_output * (1 - output²)."""
+    if not _fusable(grad_output, output):
+        return grad_output * (1 - output * output)
+    y = output._data
+    xp = array_module(y)
+    r = xp.multiply(y, y)
+    xp.subtract(y.dtype.type(1), r, out=r)
+    return _wrap(xp.multiply(grad_output._data, r, out=r))
+
+
+@_tanh_backward.backward
+def _(ctx, grad):
+    grad_output, output = ctx.inputs
+    return _tanh_backward(grad, output), grad * (-2 * output * grad_output)
+
+
+@differentiable(inputs=("grad_output", "output"), saves=("grad_output", "output"),
+                name="SigmoidBackwardBackward0")
+def _sigmoid_backward(grad_output, output):
+    """grad_output * (1 - output) * output."""
+    if not _fusable(grad_output, output):
+        return grad_output * (1 - output) * output
+    y = output._data
+    xp = array_module(y)
+    r = xp.subtract(y.dtype.type(1), y)
+    xp.multiply(grad_output._data, r, out=r)
+    return _wrap(xp.multiply(r, y, out=r))
+
+
+@_sigmoid_backward.backward
+def _(ctx, grad):
+    grad_output, output = ctx.inputs
+    return _sigmoid_backward(grad, output), grad * grad_output * (-2 * output + 1)
+
+
 # The derivatives of the unary ops: the gradient for the input from the incoming gradient g,
 # the input x and the result y; the middle column names what the formula reads (it is kept for
 # backward, as PyTorch keeps it: the result where that is the cheaper way, as for exp).
@@ -795,8 +842,8 @@ _UNARY_DERIVATIVES = {
     "atan":       ("input", lambda g, x, y: g / (x * x + 1)),
     "sinh":       ("input", lambda g, x, y: g * x.cosh()),
     "cosh":       ("input", lambda g, x, y: g * x.sinh()),
-    "tanh":       ("result", lambda g, x, y: g * (1 - y * y)),
-    "sigmoid":    ("result", lambda g, x, y: g * ((1 - y) * y)),
+    "tanh":       ("result", lambda g, x, y: _tanh_backward(g, y)),
+    "sigmoid":    ("result", lambda g, x, y: _sigmoid_backward(g, y)),
     "asinh":      ("input", lambda g, x, y: g * (x * x + 1).rsqrt()),
     "acosh":      ("input", lambda g, x, y: g * (x * x - 1).rsqrt()),
     "atanh":      ("input", lambda g, x, y: g / (1 - x * x)),
