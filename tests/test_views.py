@@ -107,7 +107,7 @@ def _random_op(rng, x):
     if nd <= 2:
         kinds.append("t")
     if nd >= 2:
-        kinds.append("mT")
+        kinds += ["mT", "diagonal"]
     if nd >= 1:
         kinds += ["unflatten", "narrow", "select", "unbind", "chunk", "split"]
     kind = rng.choice(kinds)
@@ -129,6 +129,10 @@ def _random_op(rng, x):
         return "T", lambda lib, t: t.T
     if kind == "mT":
         return "mT", lambda lib, t: t.mT
+    if kind == "diagonal":
+        a, b = rng.sample(range(nd), 2)
+        offset = rng.randint(-3, 3)
+        return f"diagonal({offset}, {a}, {b})", lambda lib, t: lib.diagonal(t, offset, a, b)
     if kind == "permute":
         p = list(range(nd))
         rng.shuffle(p)
@@ -441,3 +445,11 @@ def test_contiguous_views_with_size_one_dims_have_torchs_strides(start, shape):
     t = torch.arange(24.0).view(*start)
     assert d.view(*shape).stride() == t.view(*shape).stride()
     assert d.view(*shape).storage_offset() == 0
+
+
+@pytest.mark.parametrize("args", [(0, 0, 0), (0, 1, 1), (0, 0, 2), (0, -3, 0), (1.5,), (7,),
+                                  (-7, 1, 0)])
+def test_diagonal_values_and_errors_match_torch(args):
+    from .oracle import compare
+    compare(lambda lib: lib.arange(6.0).reshape(2, 3).diagonal(*args))
+    compare(lambda lib: lib.arange(3.0).diagonal())             # a 1-d tensor has no plane

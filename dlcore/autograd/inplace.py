@@ -89,27 +89,36 @@ def _with_graph(self, method, counterpart, name, args, kwargs):
             from ..ops.indexing import _writes_through_view
             if _writes_through_view(self, args[0]):
                 raise RuntimeError(_LEAF_VIEW)  # PyTorch writes x[0] = v through a view of x
-        if m is not None and m.view_of is not None:
-            root = _root_of_view(self)
-            if root.requires_grad and root.grad_fn is None:
-                raise RuntimeError(_LEAF_VIEW)
-            raise RuntimeError(
-                f"{name}: an in-place operation on a view of a tensor that requires grad is not "
-                "supported by dlcore's autograd. Write it out of place (for example with "
-                "dlcore.where or dlcore.cat), or clone() the view first.")
-        if self.grad_fn is None:
+        base = _root_of_view(self) if m is not None and m.view_of is not None else None
+        if base is not None and base.requires_grad and base.grad_fn is None:
+            raise RuntimeError(_LEAF_VIEW)
+        if base is None and self.grad_fn is None:
             raise RuntimeError(_LEAF)
+    else:
+        base = None
     if counterpart is None or getattr(counterpart, "node_class", None) is None:
         raise RuntimeError(f"{name} is not differentiable in dlcore: use its out-of-place form "
                            f"({name.rstrip('_')}) when gradients must flow through it")
+    if base is not None:
+        elements = _elements_of(self, base)   # (before the write: an error leaves base as it was)
     old = _before(self)
     _state.enabled = False
     try:
         method(self, *args, **kwargs)         # checks arguments and writes the new values
     finally:
         _state.enabled = True
-    bump_version(self)
     new = counterpart(old, *args, **kwargs)   # records the node, reading the old values
+    # (bumped after recording: an argument that is self, as in y.mul_(y), was saved at the version
+    # before the write, so its backward fails as PyTorch's does instead of reading the new values)
+    bump_version(self)
+    _adopt(self, new)
+    if base is not None:
+        _rebase(self, base, elements, new)
+    return self
+
+
+def _adopt(self, new):
+    """Make `self` (written in place) the output of the node that computed `new` (its values)."""
     node = new.grad_fn
     saved = None if node is None else node._result
     if isinstance(saved, Tensor) and saved._data is new._data:
@@ -118,8 +127,43 @@ def _with_graph(self, method, counterpart, name, args, kwargs):
         node._result = stand_in = _output_stand_in(self)
         node._versions = [(stand_in, _version_of(self), fn, nr) if t is saved else (t, v, fn, nr)
                           for t, v, fn, nr in node._versions]
-    self.grad_fn = node
-    self.requires_grad = True
-    if self._meta is not None:
-        self._meta.output_nr = 0
-    return self
+    _set_grad_fn(self, node)
+
+
+def _set_grad_fn(t, node):
+    t.grad_fn = node
+    t.requires_grad = True
+    if t._meta is not None:
+        t._meta.output_nr = 0
+
+
+def _elements_of(view, base):
+    """Where the view's elements sit in its base: a tuple of index tensors (one per dim of base,
+    each shaped like the view), found by matching storage positions."""
+    from ..backend import array_module
+    from ..ops.shape import _storage_positions
+    xp = array_module(base._data)
+    in_base = _storage_positions(xp, base.shape, base.stride(), base.storage_offset())
+    in_view = _storage_positions(xp, view.shape, view.stride(), view.storage_offset())
+    element_at = xp.full(len(base.storage()), -1, xp.int64)   # storage position -> base element
+    element_at[in_base.reshape(-1)] = xp.arange(in_base.size)
+    flat = element_at[in_view]
+    return tuple(_wrap(xp.asarray(i)) for i in xp.unravel_index(flat, base.shape))
+
+
+def _rebase(view, base, elements, new):
+    """After `view.op_(...)`, with view a view of the non-leaf `base` (PyTorch's rebase): base
+    becomes "base with the view's elements replaced by the op's result" (node CopySlices), and
+    the view, and the views between it and base, views of that (AsStridedBackward0)."""
+    from ..ops.indexing import _copy_slices
+    from ..ops.shape import as_strided
+    old_base = _wrap(base._data)          # base where it sat in the graph (its values are unused)
+    old_base.requires_grad, old_base.grad_fn = base.requires_grad, base.grad_fn
+    if base._meta is not None and base._meta.output_nr:
+        _meta(old_base).output_nr = base._meta.output_nr
+    _set_grad_fn(base, _copy_slices(old_base, elements, new).grad_fn)
+    t = view
+    while t is not base:
+        regenerated = as_strided(base, t.shape, t.stride(), t.storage_offset())
+        _set_grad_fn(t, regenerated.grad_fn)
+        t = t._meta.view_of

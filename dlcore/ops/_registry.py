@@ -26,7 +26,8 @@ def install(tensor_class, namespace):
         if not name.endswith("_") or name.startswith("__") or name in NOT_INPLACE:
             return f
         if f not in wrapped:
-            twin = FUNCTIONS.get(name[:-1]) or METHODS.get(name[:-1])
+            # (an op without an out-of-place namesake, as zero_, names its twin itself)
+            twin = getattr(f, "_twin", None) or FUNCTIONS.get(name[:-1]) or METHODS.get(name[:-1])
             wrapped[f] = inplace(f, twin)
         return wrapped[f]
 

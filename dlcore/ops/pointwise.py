@@ -14,7 +14,7 @@ from .._tensor import Tensor, _move_array, _wrap
 from ._common import (_array_result, _checked_scalar, _common_device, _on_host, _operand,
                       _raise_broadcast_error)
 from ..backend import array_module
-from ..autograd.graph import _operands_need_grad, differentiable
+from ..autograd.graph import _operands_need_grad, differentiable, recorded_as
 from ..autograd.grad_mode import _state as _grad_state
 from ._registry import op
 from .creation import zeros_like
@@ -1475,6 +1475,48 @@ def copy_(self, src, non_blocking=False):
         _check_output_shape(self._data.shape, x.shape)
         raise
     return self
+
+
+# What autograd records for zero_, fill_ and copy_ on a tensor in a graph (autograd/inplace.py
+# runs the twin on the old values): the overwritten values get a zero gradient, a tensor value or
+# source the gradient of where it went (summed over the broadcast, cast to its dtype).
+def _zeroed_copy(self):
+    return zero_(self.clone())
+
+
+def _filled_copy(self, value):
+    return fill_(self.clone(), value)
+
+
+def _copied_copy(self, src, non_blocking=False):
+    return copy_(self.clone(), src, non_blocking)
+
+
+def _overwritten_backward(ctx, grad):
+    return (zeros_like(grad),) + (grad,) * (len(ctx.inputs) - 1)
+
+
+def _filled_backward(ctx, grad):
+    return zeros_like(grad), grad.sum()
+
+
+_zeroed = recorded_as("ZeroBackward0", _zeroed_copy, _overwritten_backward, inputs=("self",))
+_filled_by_number = recorded_as("FillBackward2", _filled_copy, _overwritten_backward,
+                                inputs=("self",))
+_filled_by_tensor = recorded_as("FillBackward3", _filled_copy, _filled_backward,
+                                inputs=("self", "value"))
+_copied = recorded_as("CopyBackwards", _copied_copy, _overwritten_backward,
+                      inputs=("self", "src"))
+
+
+def _filled(self, value):
+    if isinstance(value, Tensor):
+        return _filled_by_tensor(self, value)
+    return _filled_by_number(self, value)
+
+
+_filled.node_class = _filled_by_tensor.node_class       # differentiable, for autograd/inplace.py
+zero_._twin, fill_._twin, copy_._twin = _zeroed, _filled, _copied
 
 
 # -- operators ------------------------------------------------------------------------------------

@@ -645,6 +645,51 @@ def _(ctx, grad):
 
 @op
 @differentiable(view=True)
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal of each (dim1, dim2) plane, as a new last dim: the main one, or `offset`
+    places above it (offset > 0) or below it (offset < 0). A view."""
+    layout = _Layout(input)
+    nd = len(layout.shape)
+    d1, d2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    rows, cols = layout.shape[d1], layout.shape[d2]
+    row_step, col_step = layout.strides[d1], layout.strides[d2]
+    if not hasattr(offset, "__index__"):
+        raise TypeError(f"diagonal(): argument 'offset' (position 1) must be int, not "
+                        f"{type(offset).__name__}")
+    offset = offset.__index__()
+    # (the diagonal starts `offset` columns right of the corner, or -offset rows down)
+    length = max(0, min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols))
+    start = 0 if not length else offset * col_step if offset >= 0 else -offset * row_step
+    kept = [d for d in range(nd) if d not in (d1, d2)]
+    return _as_strided_view(input, [layout.shape[d] for d in kept] + [length],
+                            [layout.strides[d] for d in kept] + [row_step + col_step],
+                            layout.offset + start)
+
+
+@diagonal.backward
+def _(ctx, grad):
+    return _diagonal_backward(grad, ctx.inputs[0]._data.shape, ctx.arg(1, "offset", 0),
+                              ctx.arg(2, "dim1", 0), ctx.arg(3, "dim2", 1))
+
+
+@differentiable(inputs=("grad",), name="DiagonalBackwardBackward0")
+def _diagonal_backward(grad, shape, offset, dim1, dim2):
+    """Zeros of `shape` with `grad` written on the diagonal that `diagonal` reads."""
+    xp = array_module(grad._data)
+    out = _wrap(xp.zeros(shape, grad._data.dtype))
+    diagonal(out, offset, dim1, dim2)._data[...] = grad._data
+    return out
+
+
+@_diagonal_backward.backward
+def _(ctx, grad):
+    return diagonal(grad, *ctx.args[2:])
+
+
+@op
+@differentiable(view=True)
 def unbind(input, dim=0):
     """The tensor's slices along `dim`, as a tuple of views."""
     x = input._data
@@ -769,6 +814,15 @@ def tensor_split(input, indices_or_sections, dim=0):
     return tuple(_slice(input, d, a, b) for a, b in zip(starts, stops))
 
 
+def _storage_positions(xp, size, stride, offset):
+    """The storage position of each element of a (size, stride, offset) layout, as an int64
+    array of shape `size`."""
+    position = xp.asarray(offset, np.int64)
+    for d, (n, step) in enumerate(zip(size, stride)):
+        position = position + (xp.arange(n) * step).reshape((n,) + (1,) * (len(size) - d - 1))
+    return xp.broadcast_to(position, tuple(size))
+
+
 @op
 @differentiable(view=True)
 def as_strided(input, size, stride, storage_offset=None):
@@ -801,10 +855,8 @@ def _(ctx, grad):
     size, stride = list(ctx.arg(1, "size")), list(ctx.arg(2, "stride"))
     offset = ctx.arg(3, "storage_offset")
     xp = array_module(grad._data)
-    position = xp.asarray(input.storage_offset() if offset is None else offset, np.int64)
-    for d, (n, step) in enumerate(zip(size, stride)):
-        position = position + (xp.arange(n) * step).reshape((n,) + (1,) * (len(size) - d - 1))
-    position = xp.broadcast_to(position, size).reshape(-1)
+    offset = input.storage_offset() if offset is None else offset
+    position = _storage_positions(xp, size, stride, offset).reshape(-1)
     storage_grad = _wrap(xp.zeros(len(input.storage()), grad._data.dtype))
     storage_grad = storage_grad.index_add(0, _wrap(position), reshape(grad, -1))
     return as_strided(storage_grad, input._data.shape, input.stride(), input.storage_offset())
