@@ -658,7 +658,7 @@ def test_in_place_on_views_of_a_non_leaf_rebases_the_graph_as_in_torch(code):
     for a, b in zip(ours, theirs):
         assert (a is None) == (b is None)
         if b is not None:
-            np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-6)
+            np.testing.assert_allclose(a.detach().cpu().numpy(), b.detach().numpy(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("code", ["y.mul_(y)", "v = y[0]; v.mul_(v)", "y[0].mul_(y[1])"])
