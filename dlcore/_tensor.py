@@ -5,6 +5,8 @@ storage's memory with the tensor's own shape and strides. Size, stride, offset a
 device are read from it, never stored twice. Every op turns `_data` into a new array with one
 vectorised call and wraps the result.
 """
+import warnings
+
 import numpy as np
 
 from . import _dtype
@@ -26,7 +28,7 @@ class Tensor(metaclass=_TensorMeta):
     # _offset: storage offset in elements, or None until asked for (views made by NumPy slicing
     # know their memory address, not their offset; computing it costs two address look-ups)
     # _meta: autograd's rarely needed extras (output position, hooks, view base), else None
-    __slots__ = ("_data", "_storage", "_offset", "requires_grad", "grad", "grad_fn", "_meta",
+    __slots__ = ("_data", "_storage", "_offset", "requires_grad", "_grad", "grad_fn", "_meta",
                  "__weakref__")
     # `np.float64(2.5) * t`: NumPy scalars defer to Tensor's reflected operators, as with PyTorch
     __array_priority__ = 1000
@@ -175,6 +177,25 @@ class Tensor(metaclass=_TensorMeta):
         self.grad_fn = None
         self.requires_grad = False
         return self
+
+    @property
+    def grad(self):
+        """The gradient backward accumulated here: a leaf's, or a non-leaf's that called
+        retain_grad(). None until then (a non-leaf's, with PyTorch's warning)."""
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self.retains_grad:
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, g):
+        if g is not None:
+            _check_assigned_grad(self, g)
+        self._grad = g
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
 
     def retain_grad(self):
         """Keep this non-leaf tensor's gradient in `.grad` after backward."""
@@ -473,6 +494,41 @@ def _engine():
     return _autograd_engine
 
 
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+    "github.com/pytorch/pytorch/pull/30531 for more information.")
+
+# the C++ names PyTorch's message gives a gradient's dtype
+_CPP_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+                   "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+                   "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+                   "bool": "bool"}
+
+
+def _check_assigned_grad(t, g):
+    """PyTorch's checks on `t.grad = g`: a tensor of t's size, dtype and device."""
+    if not isinstance(g, Tensor):
+        raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                        f"{type(g).__name__}")
+    if g._data.shape != t._data.shape:
+        raise RuntimeError(f"attempting to assign a gradient of size '{list(g._data.shape)}' to a "
+                           f"tensor of size '{list(t._data.shape)}'. Please ensure that the "
+                           "gradient and the tensor are the same size")
+    if g._data.dtype != t._data.dtype:
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype '{_CPP_TYPE_NAMES[g.dtype._name]}' to a "
+            f"tensor with grad_dtype '{t.dtype._typed_name}'. The gradient must match the "
+            "tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's "
+            "grad_dtype attribute with a specific dtype, or None to allow any dtype. Set "
+            "grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may "
+            "break downstream systems that assume they match.")
+    if g.device != t.device:
+        raise RuntimeError("assigned grad has data located on a different device")
+
+
 def _wrap(array, storage=None):
     """A new tensor over `array` (which the caller hands over)."""
     if not array.size and array.ndim and not any(array.strides):
@@ -482,7 +538,7 @@ def _wrap(array, storage=None):
     t._storage = storage
     t._offset = 0
     t.requires_grad = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
     t._meta = None
     return t
@@ -496,7 +552,7 @@ def _view(base, array):
     t._storage = s if s is not None else base.storage()
     t._offset = None
     t.requires_grad = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
     t._meta = None
     return t
@@ -527,7 +583,7 @@ def _as_strided_view(base, shape, strides, offset):
     t._storage = storage
     t._offset = offset
     t.requires_grad = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
     t._meta = None
     return t

@@ -453,7 +453,7 @@ def _tensor_details(t, with_grad):
     lines = [f"shape {_shape(t)}"]
     if with_grad:
         lines.append(f"requires_grad={t.requires_grad}")
-        lines.append("grad=None" if t.grad is None else f"grad={_values(t.grad)}")
+        lines.append("grad=None" if t._grad is None else f"grad={_values(t._grad)}")
     elif t.numel() == 1:
         lines.append(f"value {_values(t)}")
     return lines

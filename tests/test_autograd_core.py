@@ -553,13 +553,38 @@ def test_non_leaf_grad_is_none_without_retain_grad():
         assert y.grad is None
 
 
-@pytest.mark.xfail(strict=False, reason="PyTorch warns (UserWarning 'The .grad attribute of a "
-                   "Tensor that is not a leaf Tensor is being accessed...'); dlcore's .grad is a "
-                   "plain slot")
-def test_reading_grad_of_a_non_leaf_warns():
-    y = dlcore.tensor([1.0, 2.0], requires_grad=True) * 2
-    with pytest.warns(UserWarning, match="not a leaf Tensor"):
-        y.grad
+def test_reading_grad_of_a_non_leaf_warns_as_in_torch(torch):
+    messages = []
+    for lib in (dlcore, torch):
+        y = lib.tensor([1.0, 2.0], requires_grad=True) * 2
+        with pytest.warns(UserWarning, match="not a leaf Tensor") as caught:
+            assert y.grad is None
+        messages.append(str(caught[0].message).split(" (Triggered internally")[0])
+        y.retain_grad()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert y.grad is None                # no warning once the gradient is kept
+    assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("value, error", [
+    ("3", TypeError), ("m.zeros(2)", RuntimeError), ("m.zeros(3, dtype=m.float64)", RuntimeError),
+    ("m.zeros(3, dtype=m.int64)", RuntimeError), ("m.zeros(3, dtype=m.uint8)", RuntimeError)])
+def test_assigning_a_wrong_grad_is_refused_as_in_torch(torch, value, error):
+    def code(m):
+        x = m.ones(3, requires_grad=True)
+        x.grad = eval(value, {"m": m})
+    _same_error(code, torch, error)
+
+
+def test_assigning_and_deleting_grad(torch):
+    def code(m):
+        x, y = m.ones(3, requires_grad=True), m.ones(3)
+        x.grad, y.grad = m.full((3,), 2.0), m.zeros(3)     # (any tensor may hold a .grad)
+        before = x.grad.clone()
+        del x.grad
+        return before, x.grad, y.grad
+    _same(code, torch)
 
 
 def test_retain_grad_errors(torch):

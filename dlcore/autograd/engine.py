@@ -115,12 +115,13 @@ def _accumulate(leaf, g, create_graph):
     m = leaf._meta
     if m is not None and m.hooks:
         g = _run_hooks(m.hooks, g)
-    if leaf.grad is None:
-        leaf.grad = g if create_graph else _wrap(g._data.copy(order="C"))
+    # (the slot under `.grad`: the gradient is checked by construction)
+    if leaf._grad is None:
+        leaf._grad = g if create_graph else _wrap(g._data.copy(order="C"))
     elif create_graph:
-        leaf.grad = leaf.grad + g
+        leaf._grad = leaf._grad + g
     else:
-        total = leaf.grad._data
+        total = leaf._grad._data
         array_module(total).add(total, g._data, out=total)
 
 
@@ -313,8 +314,8 @@ def retain_grad(t):
     _meta(t).retains_grad = True
 
     def keep(g):
-        if t.grad is None:
-            t.grad = g if _state.enabled else _wrap(g._data.copy(order="C"))
+        if t._grad is None:
+            t._grad = g if _state.enabled else _wrap(g._data.copy(order="C"))
         else:
-            t.grad = t.grad + g
+            t._grad = t._grad + g
     register_hook(t, keep)
