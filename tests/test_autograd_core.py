@@ -184,12 +184,22 @@ def test_next_functions_of_an_input_that_does_not_require_grad(torch):
         assert (x * c).grad_fn.next_functions[1] == (None, 0)
 
 
-@pytest.mark.xfail(strict=False, reason="PyTorch wraps a Python number operand as a tensor and "
-                   "lists an edge (None, 0) for it; dlcore lists edges for tensor inputs only")
-def test_next_functions_list_python_number_operands_too(torch):
-    for m in (dlcore, torch):
-        x = m.tensor([1.0, 2.0], requires_grad=True)
-        assert len((x * 2).grad_fn.next_functions) == 2
+@pytest.mark.parametrize("expression", [
+    "x + 2", "2 + x", "x - 2", "2 - x", "x * 2", "2 * x", "x / 2", "2 / x", "x ** 2", "2 ** x",
+    "lib.where(x > 1, x, 0.0)", "lib.where(x > 1, 0.0, x)", "x.add(2, alpha=3)", "x.mul(True)",
+    "lib.div(x, 2, rounding_mode='floor')", "x.clamp(0, 1)", "x * x", "x.lerp(x, 0.5)"])
+def test_next_functions_list_python_number_operands_where_torch_does(torch, expression):
+    """PyTorch wraps a number operand of add, sub, mul, div and where as a tensor and lists an
+    edge (None, 0) for it; ops with number overloads (pow, clamp, rsub) list none."""
+    edges = []
+    for lib in (dlcore, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = eval(expression, {"x": x, "lib": lib})
+        edges.append([type(f).__name__ if f is not None else None
+                      for f, _ in y.grad_fn.next_functions])
+        y.sum().backward()                       # the gradient still flows to x
+        edges.append(x.grad.tolist())
+    assert edges[:2] == edges[2:]
 
 
 def test_multi_output_nodes_number_their_outputs(torch):

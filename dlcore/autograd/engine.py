@@ -6,7 +6,7 @@ from heapq import heappop, heappush
 
 from ..backend import array_module
 from .._tensor import Tensor, _wrap
-from .graph import AccumulateGrad, _accumulator, _meta
+from .graph import _NUMBERS, AccumulateGrad, _accumulator, _meta
 from .grad_mode import _state
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
@@ -65,9 +65,10 @@ def _apply(node, grads):
     if type(raw) is not tuple:
         raw = (raw,)
     edges, inputs = node.next_functions, node.inputs
-    if len(edges) == len(inputs) and isinstance(inputs[0], Tensor):
-        # every input is a tensor (a number or None has no edge; a list, as cat's, is always
-        # the only input), so edge k is input k's. An input without an edge takes no gradient.
+    if len(edges) == len(inputs) and not isinstance(inputs[0], (list, tuple)):
+        # every input has an edge (a tensor; a number where PyTorch lists one; a list, as cat's,
+        # is always the only input), so edge k is input k's. An input whose edge is (None, 0)
+        # takes no gradient.
         out = []
         for (fn, _), x, g in zip(edges, inputs, raw):
             if fn is None or g is None:
@@ -97,6 +98,9 @@ def _apply(node, grads):
                 else:
                     next(edges)
                     out.append(None)
+        elif node._number_edges and isinstance(x, _NUMBERS):
+            next(edges)
+            out.append(None)
     return out
 
 

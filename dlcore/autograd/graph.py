@@ -18,6 +18,8 @@ records their own graph: higher-order gradients come for free.
 import itertools
 import weakref
 
+import numpy as np
+
 from .._tensor import Tensor, _wrap
 from .grad_mode import _state
 
@@ -57,6 +59,7 @@ class Node:
     _saved_inputs = ()          # positions in `inputs` of the saved ones
     _saves_result = False
     _leading_inputs = 0         # n when the inputs are the forward's first n parameters
+    _number_edges = False       # whether a number input has an edge (None, 0), as in PyTorch
 
     def name(self):
         return type(self).__name__
@@ -80,6 +83,8 @@ class Node:
             elif isinstance(x, (list, tuple)):
                 needs.append(any([next(edges)[0] is not None for _ in x]))
             else:
+                if self._number_edges and isinstance(x, _NUMBERS):
+                    next(edges)
                 needs.append(False)
         return tuple(needs)
 
@@ -159,7 +164,7 @@ def _output_stand_in(t):
 
 
 # -- declaring derivatives --------------------------------------------------------------------------
-def differentiable(inputs=("input",), saves=(), name=None, view=False):
+def differentiable(inputs=("input",), saves=(), name=None, view=False, number_edges=False):
     """Make an op differentiable: `@differentiable(...)` on the forward, then `@op.backward` on
     a function (ctx, grad) -> one gradient per name in `inputs`.
 
@@ -167,7 +172,9 @@ def differentiable(inputs=("input",), saves=(), name=None, view=False):
     tensors, like cat's, gets a list of gradients); `saves` names those the backward reads (and
     "result" for the op's output): they are checked against in-place changes and freed after
     backward. `name` is the grad_fn's class name (by default PyTorch's: mul -> MulBackward0).
-    `view=True` marks ops whose result is a view of their first input."""
+    `view=True` marks ops whose result is a view of their first input. `number_edges=True`: a
+    Python number among the inputs gets an edge (None, 0), as PyTorch lists one for the ops that
+    wrap a number operand into a tensor (x * 2, x + 1, where(c, x, 0.))."""
     def wrap(forward):
         positions = _positions(forward, inputs)
         state = _state
@@ -230,7 +237,7 @@ def differentiable(inputs=("input",), saves=(), name=None, view=False):
                 "__slots__": (), "_saves": tuple(saves), "_input_names": tuple(inputs),
                 "_saved_inputs": tuple(k for k, n in enumerate(inputs) if n in saves),
                 "_saves_result": "result" in saves,
-                "_leading_inputs": _leading(positions),
+                "_leading_inputs": _leading(positions), "_number_edges": number_edges,
                 "backward": staticmethod(formula)})
             return formula
 
@@ -289,6 +296,7 @@ def _positions(forward, names):
 
 
 _NO_EDGE = (None, 0)
+_NUMBERS = (bool, int, float, complex, np.number, np.bool_)
 _new = object.__new__
 _next_sequence_nr = itertools.count().__next__     # numbers the nodes in recording order
 
@@ -318,6 +326,8 @@ def _record(node_class, positions, result, args, kwargs, view=False):
                 edges.append(_NO_EDGE)
         elif isinstance(x, (list, tuple)):
             edges.extend([_edge(t) if isinstance(t, Tensor) else _NO_EDGE for t in x])
+        elif node_class._number_edges and isinstance(x, _NUMBERS):
+            edges.append(_NO_EDGE)
     node = _new(node_class)
     node._seq = _next_sequence_nr()
     node.next_functions = tuple(edges)

@@ -1179,7 +1179,7 @@ def _where_operand(x, position):
 
 
 @op(method=False)
-@differentiable(inputs=("input", "other"))
+@differentiable(inputs=("input", "other"), number_edges=True)
 def where(condition, input=None, other=None):
     """Elements of `input` where `condition` holds, of `other` elsewhere (broadcast together,
     with PyTorch's type promotion); `where(condition)` is `nonzero(condition, as_tuple=True)`."""

@@ -250,7 +250,7 @@ def _not_differentiable(forward, aten_name, inputs=("input", "other")):
 
 # -- arithmetic ------------------------------------------------------------------------------------
 @op
-@differentiable(inputs=("input", "other"))
+@differentiable(inputs=("input", "other"), number_edges=True)
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, broadcast, in the promoted dtype."""
     if alpha != 1 or type(alpha) is not int:     # (True == 1 and 1.0 == 1 have rules too)
@@ -267,7 +267,7 @@ def _(ctx, grad):
 
 
 @op
-@differentiable(inputs=("input", "other"))
+@differentiable(inputs=("input", "other"), number_edges=True)
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other (bools refused, as in PyTorch)."""
     if alpha != 1 or type(alpha) is not int:
@@ -301,7 +301,7 @@ def _(ctx, grad):
 
 
 @op
-@differentiable(inputs=("input", "other"), saves=("input", "other"))
+@differentiable(inputs=("input", "other"), saves=("input", "other"), number_edges=True)
 def mul(input, other, *, out=None):
     """input * other, broadcast, in the promoted dtype."""
     if not isinstance(input, Tensor):
@@ -324,7 +324,8 @@ def div(input, other, *, rounding_mode=None, out=None):
     return _rounded_divide(input, other, rounding_mode, out=out)
 
 
-@differentiable(inputs=("input", "other"), saves=("input", "other"), name="DivBackward2")
+@differentiable(inputs=("input", "other"), saves=("input", "other"), name="DivBackward2",
+                number_edges=True)
 def _rounded_divide(input, other, rounding_mode, *, out=None):
     """div with rounding_mode 'floor' or 'trunc'."""
     if rounding_mode == "floor":
@@ -349,7 +350,8 @@ def _(ctx, grad):
 
 
 @op
-@differentiable(inputs=("input", "other"), saves=("input", "other"), name="DivBackward0")
+@differentiable(inputs=("input", "other"), saves=("input", "other"), name="DivBackward0",
+                number_edges=True)
 def true_divide(input, other, *, out=None):
     """input / other as floats: integer tensors give the default float dtype."""
     if type(input) is Tensor:
