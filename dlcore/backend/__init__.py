@@ -2,8 +2,9 @@
 
 A backend module (cpu.py: NumPy; cuda.py: CuPy; fake_cuda.py: a NumPy stand-in for tests) offers
 the same few functions: `xp` (its array namespace), `device_of(array)`, `to_numpy`, `from_numpy`,
-`as_strided`, `address`, `scatter_add`, `synchronize` and a random source; the GPU backends also
-answer `dlcore.cuda`'s questions (`compute_capability`, `empty_cache`, `memory_allocated`).
+`as_strided`, `address`, `overlaps`, `scatter_add`, `synchronize` and a random source; the GPU
+backends also answer `dlcore.cuda`'s questions (`compute_capability`, `empty_cache`,
+`memory_allocated`).
 Everything else in dlcore asks this package which backend an array belongs to, and never imports
 CuPy itself.
 """

@@ -31,6 +31,12 @@ def address(array):
     return array.__array_interface__["data"][0]
 
 
+def overlaps(a, b):
+    """Whether some element of `a` and some element of `b` sit at the same address (exact, up to
+    a bounded amount of work)."""
+    return np.shares_memory(a, b, max_work=1000)
+
+
 def scatter_add(target, index, values):
     """target[index] += values, adding once per repeated index (NumPy's unbuffered add.at)."""
     np.add.at(target, index, values)

@@ -134,6 +134,11 @@ def address(array):
     return array.data.ptr
 
 
+def overlaps(a, b):
+    # (CuPy's shares_memory is exact only with max_work=None: it compares element addresses)
+    return bool(_import_cupy().shares_memory(a, b))
+
+
 def scatter_add(target, index, values):
     import cupyx
     cupyx.scatter_add(target, index, values)

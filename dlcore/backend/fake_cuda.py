@@ -55,6 +55,8 @@ class FakeCudaArray(np.ndarray):
 
     def __array_function__(self, func, types, args, kwargs):
         _check_function(func, args, kwargs)
+        cupy_name = "cupy" + (func.__module__ or "numpy")[len("numpy"):]
+        func = _CUPY_BEHAVIOUR.get((cupy_name, func.__name__), func)
         return _wrap(func(*_unwrap_all(args), **_unwrap_all(kwargs)))
 
     def __getitem__(self, key):
@@ -191,6 +193,30 @@ def _check_function(func, args, kwargs):
                 from None
 
 
+# CuPy functions that behave otherwise than NumPy's at run time (beyond their signatures)
+def _inv_past_zero_pivots(a):
+    """cupy.linalg.inv: a singular matrix raises nothing (unless cupyx.errstate(linalg='raise'));
+    the result is full of infs and NaNs."""
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        return np.full(a.shape, np.nan, a.dtype if a.dtype.kind == "f" else np.float64)
+
+
+def _shares_memory(a, b, max_work=None):
+    """cupy.shares_memory: exact for max_work=None, bounds only for 'MAY_SHARE_BOUNDS', and no
+    integer work limit."""
+    if max_work not in (None, "MAY_SHARE_EXACT", "MAY_SHARE_BOUNDS"):
+        raise NotImplementedError("Not supported for integer `max_work`.")
+    if max_work == "MAY_SHARE_BOUNDS":
+        return np.may_share_memory(a, b)
+    return np.shares_memory(a, b)
+
+
+_CUPY_BEHAVIOUR = {("cupy.linalg", "inv"): _inv_past_zero_pivots,
+                   ("cupy", "shares_memory"): _shares_memory}
+
+
 # -- the namespace ops use as `xp` ----------------------------------------------------------------
 class _Namespace:
     """numpy (or numpy.linalg, ...) whose functions return fake CUDA arrays, as cupy's do."""
@@ -212,6 +238,7 @@ class _Namespace:
 
     def _function(self, f, attr):
         module = self._cupy_name
+        f = _CUPY_BEHAVIOUR.get((module, attr), f)
 
         @functools.wraps(f)
         def on_device(*args, **kwargs):
@@ -291,6 +318,10 @@ def as_strided(flat, shape, strides, byte_offset):
 
 def address(array):
     return array.view(_plain).__array_interface__["data"][0]
+
+
+def overlaps(a, b):
+    return np.shares_memory(a.view(_plain), b.view(_plain), max_work=1000)
 
 
 def scatter_add(target, index, values):

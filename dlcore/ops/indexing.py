@@ -433,7 +433,7 @@ def _check_writable(dst, src):
     if type(src) is type(dst) and src.size and array_module(dst).may_share_memory(dst, src):
         backend = backend_of_array(dst)
         same = backend.address(src) == backend.address(dst) and src.strides == dst.strides
-        if not same and array_module(dst).shares_memory(dst, src, max_work=1000):
+        if not same and backend.overlaps(dst, src):
             raise RuntimeError("unsupported operation: some elements of the input tensor and the "
                                "written-to tensor refer to a single memory location. Please "
                                "clone() the tensor before performing the operation.")

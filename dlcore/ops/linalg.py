@@ -12,7 +12,7 @@ import numpy as np
 from .. import _dtype
 from .._dtype import result_type
 from ._common import Tensor, _array_result, _broadcast_shape, _check_same_device, _wrap
-from ..backend import array_module
+from ..backend import array_module, backend_of_array
 from ._registry import op
 from ..autograd.graph import _needs_grad, differentiable, recorded_as
 from ..autograd.grad_mode import _state as _grad_mode
@@ -830,14 +830,26 @@ def inverse(input, *, out=None):
     try:
         r = np.linalg.inv(x)
     except np.linalg.LinAlgError:
-        matrices = x.reshape((-1,) + x.shape[-2:])
-        i, pivot = next(((i, p) for i, m in enumerate(matrices) if (p := _zero_pivot(m))),
-                        (0, x.shape[-1]))
-        where = f"(Batch element {i}): " if x.ndim > 2 else ""
-        raise RuntimeError(f"linalg.inv: {where}The diagonal element {pivot} is zero, the "
-                           "inversion could not be completed because the input matrix is "
-                           "singular.") from None
+        raise _singular(x) from None
+    if type(x) is not np.ndarray and not bool(array_module(r).isfinite(r).all()):
+        # a GPU's inverse goes on past a zero pivot (CuPy gives infs and NaNs): the host says
+        # whether the matrix was singular (an input with infs or NaNs is not)
+        host = backend_of_array(x).to_numpy(x)
+        try:
+            np.linalg.inv(host)
+        except np.linalg.LinAlgError:
+            raise _singular(host) from None
     return _finish(_wrap(r.astype(x.dtype, copy=False)), out)
+
+
+def _singular(x):
+    """PyTorch's error for inverting the singular matrix (or batch of matrices) x."""
+    matrices = x.reshape((-1,) + x.shape[-2:])
+    i, pivot = next(((i, p) for i, m in enumerate(matrices) if (p := _zero_pivot(m))),
+                    (0, x.shape[-1]))
+    where = f"(Batch element {i}): " if x.ndim > 2 else ""
+    return RuntimeError(f"linalg.inv: {where}The diagonal element {pivot} is zero, the "
+                        "inversion could not be completed because the input matrix is singular.")
 
 
 @inverse.backward
