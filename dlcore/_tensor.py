@@ -298,7 +298,7 @@ class Tensor(metaclass=_TensorMeta):
             return _to_copy(self, dtype or self.dtype, device)
         array = _move_array(self._data, device)
         if dtype is not None and dtype.np != array.dtype:
-            array = array.astype(dtype.np)
+            array = _converted(array, dtype.np)
         return _wrap(array)
 
     def to(self, *args, **kwargs):
@@ -317,7 +317,7 @@ class Tensor(metaclass=_TensorMeta):
         if self.requires_grad and dtype.np.kind == "f":
             from .ops.shape import _to_copy      # a differentiable copy (ToCopyBackward0)
             return _to_copy(self, dtype, None)
-        return _wrap(self._data.astype(dtype.np))
+        return _wrap(_converted(self._data, dtype.np))
 
     def type(self, dtype=None, non_blocking=False):
         """With no argument, the typed name ('dlcore.FloatTensor'); otherwise a conversion."""
@@ -527,6 +527,16 @@ def _check_assigned_grad(t, g):
             "break downstream systems that assume they match.")
     if g.device != t.device:
         raise RuntimeError("assigned grad has data located on a different device")
+
+
+def _converted(array, np_dtype):
+    """`array` in `np_dtype`. Floats out of a small integer type's range wrap around as PyTorch's
+    CPU makes them (-1.0 -> 255 in uint8, 300.0 -> 44 in int8) on every device: uint8 is reached
+    through int64 (PyTorch's rule), int8 and int16 through int32 (what a CPU's conversion does).
+    A direct conversion is undefined in C, and a GPU saturates (-1.0 -> 0)."""
+    if array.dtype.kind == "f" and np_dtype.kind in "iu" and np_dtype.itemsize < 4:
+        array = array.astype(np.int64 if np_dtype.kind == "u" else np.int32)
+    return array.astype(np_dtype)
 
 
 def _wrap(array, storage=None):

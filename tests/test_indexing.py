@@ -223,6 +223,8 @@ def test_setitem_matches_torch(seed):
     assert d_root.tolist() == t_root.tolist(), where
 
 
+@pytest.mark.cpu_only(reason="which of several writes to one element lands is undefined on a GPU "
+                              "(PyTorch's CUDA and CuPy write in parallel); a CPU writes in order")
 def test_setitem_repeated_indices_last_write_wins():
     for lib in (torch, dlcore):
         x = lib.zeros(5)

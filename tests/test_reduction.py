@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import dlcore
@@ -125,6 +125,10 @@ def test_sum_prod_with_dtype_match_torch(a, layout, data, keepdim, dtype):
     def dt(m):
         return {} if dtype is None else {"dtype": getattr(m, dtype)}
     compare(lambda m: m.sum(make(m), dim, keepdim, **dt(m)))
+    if a.dtype.kind == "f":
+        # a product that overflows to inf and has a zero is nan or 0 by the order of the
+        # multiplications, which differs between libraries: keep to products that fit
+        assume(np.prod(np.abs(a[a != 0]).astype(np.float64)) < np.finfo(a.dtype).max)
     compare(lambda m: m.prod(make(m), dim, keepdim, **dt(m)), rtol=1e-4)
     compare(lambda m: make(m).prod(**dt(m)), rtol=1e-4)
     compare(lambda m: make(m).cumsum(dim, **dt(m)))

@@ -37,6 +37,15 @@ class FakeCudaArray(np.ndarray):
         raise AttributeError("a (fake) CUDA array has no __array_interface__, as CuPy's has none: "
                              "use dlcore.backend.backend_of_array(a).address(a)")
 
+    def astype(self, dtype, *args, **kwargs):
+        """As CuPy's: a GPU converts floats to integers saturating (-2.0 -> 0 in uint8, NaN -> 0),
+        where NumPy on a CPU lets them wrap around."""
+        source, target = self.view(_plain), np.dtype(dtype)
+        if source.dtype.kind == "f" and target.kind in "iu" and target.itemsize < 8:
+            info = np.iinfo(target)
+            source = np.clip(np.nan_to_num(source, nan=0.0), info.min, info.max)
+        return _wrap(source.astype(target, *args, **kwargs))
+
     def get(self):
         """A NumPy copy on the host, as CuPy's `get()`."""
         return np.array(self.view(_plain), copy=True)
