@@ -780,3 +780,49 @@ def test_unpacked_parameters_name_their_nodes_like_torch():
     assert repr(params[0].grad_fn).startswith("<SelectBackward0 object at 0x")
     assert str(w) == "tensor(1., grad_fn=<UnbindBackward0>)"
     assert str(params[1]) == "tensor(0., grad_fn=<SelectBackward0>)"
+
+
+@pytest.mark.parametrize("code", [
+    "with lib.no_grad(): v = y[0]\nv.mul_(3)",
+    "with lib.no_grad(): v = x[0]\nv.mul_(3)",
+    "with lib.no_grad(): v = x[0]; v.mul_(3)",
+    "with lib.no_grad(): u = y.view(4)\nu2 = u[1:]\nu2.add_(1)",
+    "with lib.no_grad(): u = y.t()\nu.add_(1)",
+    "with lib.no_grad(): u = y[:, 0]\nu.add_(1)",
+    "with lib.no_grad(): u = y.unsqueeze(0)\nu[0, 0].add_(1)",
+    "with lib.no_grad(): a, b = y\na.mul_(2)",
+    "with lib.no_grad(): v = y[0]\nw = v * 2\nw.mul_(3)",
+    "with lib.no_grad(): v = y[[0]]\nv.mul_(3)",
+    "a, b = y\na.mul_(2)", "a, b = y\na[0].mul_(2)", "a, b = y\nc = a[:1]\nc[0].mul_(2)"])
+def test_in_place_on_views_made_without_grad_or_of_several_views_as_in_torch(code):
+    """A view made under no_grad (or a view of one) may not change in place with grad mode on,
+    nor a view of one of unbind's outputs: the same refusals (and the same allowed cases, with
+    the same gradients) as PyTorch's."""
+    def run(lib):
+        x = lib.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+        scope = {"x": x, "y": x * 2, "lib": lib}
+        try:
+            exec(code, scope)
+            (scope["y"] * scope["y"]).sum().backward()
+            return "ok", x.grad.tolist()
+        except RuntimeError as error:
+            return "error", str(error).replace("torch", "dlcore")
+    assert run(dlcore) == run(torch)
+
+
+@pytest.mark.parametrize("code", ["y = x * 2; x.data.add_(1)", "y = x * c; x.data.add_(1)",
+                                  "y = x * c; c.add_(1)", "y = c * x; c.add_(1)"])
+def test_a_product_checks_only_the_factor_its_gradient_reads(code):
+    """x * c reads c for x's gradient and x only for c's: changing x in place afterwards is
+    fine when c takes no gradient (as in PyTorch), changing c is not."""
+    results = []
+    for lib in (dlcore, torch):
+        x, c = lib.ones(3, requires_grad=True), lib.ones(3)
+        scope = {"x": x, "c": c}
+        exec(code, scope)
+        try:
+            scope["y"].sum().backward()
+            results.append(x.grad.tolist())
+        except RuntimeError as error:
+            results.append(str(error).split(":")[0])
+    assert results[0] == results[1]

@@ -16,6 +16,7 @@ Backward formulas are written with tensor ops, so running them with grad mode on
 records their own graph: higher-order gradients come for free.
 """
 import itertools
+import re
 import weakref
 
 import numpy as np
@@ -29,11 +30,18 @@ __all__ = ["Node", "AccumulateGrad", "differentiable"]
 class _Meta:
     """Autograd bookkeeping a tensor needs only sometimes (kept off the hot path)."""
 
-    __slots__ = ("output_nr", "accumulator", "hooks", "retains_grad", "view_of")
+    __slots__ = ("output_nr", "accumulator", "hooks", "retains_grad", "view_of", "creation",
+                 "view_name")
 
     def __init__(self):
         self.output_nr = 0
         self.view_of = None          # the tensor a differentiable view op made this one from
+        # how the view came about, where in-place changes of it must be refused (PyTorch's
+        # CreationMeta): "multi_output" (from unbind, split...), "no_grad" (made with grad mode
+        # off from a tensor requiring grad), "no_grad_base" (a view of such a view); view_name
+        # is then the op that made it ("Select")
+        self.creation = None
+        self.view_name = None
         self.accumulator = None      # weakref to the leaf's AccumulateGrad node
         self.hooks = None
         self.retains_grad = False
@@ -60,6 +68,7 @@ class Node:
     _saves_result = False
     _leading_inputs = 0         # n when the inputs are the forward's first n parameters
     _number_edges = False       # whether a number input has an edge (None, 0), as in PyTorch
+    _saved_for_the_other = False    # whether each of two inputs is saved for the other's gradient
 
     def name(self):
         return type(self).__name__
@@ -164,7 +173,8 @@ def _output_stand_in(t):
 
 
 # -- declaring derivatives --------------------------------------------------------------------------
-def differentiable(inputs=("input",), saves=(), name=None, view=False, number_edges=False):
+def differentiable(inputs=("input",), saves=(), name=None, view=False, number_edges=False,
+                   saved_for_the_other=False):
     """Make an op differentiable: `@differentiable(...)` on the forward, then `@op.backward` on
     a function (ctx, grad) -> one gradient per name in `inputs`.
 
@@ -174,7 +184,10 @@ def differentiable(inputs=("input",), saves=(), name=None, view=False, number_ed
     backward. `name` is the grad_fn's class name (by default PyTorch's: mul -> MulBackward0).
     `view=True` marks ops whose result is a view of their first input. `number_edges=True`: a
     Python number among the inputs gets an edge (None, 0), as PyTorch lists one for the ops that
-    wrap a number operand into a tensor (x * 2, x + 1, where(c, x, 0.))."""
+    wrap a number operand into a tensor (x * 2, x + 1, where(c, x, 0.)).
+    `saved_for_the_other=True` (two inputs, as a * b): each input is read only for the other's
+    gradient, so it counts as saved (its in-place changes checked) only when the other one takes
+    a gradient: after `y = x * 2`, x may change in place, as in PyTorch."""
     def wrap(forward):
         positions = _positions(forward, inputs)
         state = _state
@@ -194,7 +207,24 @@ def differentiable(inputs=("input",), saves=(), name=None, view=False, number_ed
             return result
 
         (first, first_name), *rest = positions
-        if first == 0 and not rest:
+        if view:
+            # a view op: one tensor input, first. Made with grad mode off from a tensor that
+            # requires grad, the view remembers it (an in-place change with grad mode on is
+            # refused, as in PyTorch), and so do views of that view
+            def op(*args, **kwargs):
+                x = args[0] if args else kwargs.get(first_name)
+                if isinstance(x, Tensor):
+                    if x.requires_grad:
+                        if state.enabled:
+                            return record(args, kwargs)
+                        return _made_without_grad(forward(*args, **kwargs), x, "no_grad",
+                                                  op.node_class)
+                    m = x._meta
+                    if m is not None and m.creation is not None and m.creation != "multi_output":
+                        return _made_without_grad(forward(*args, **kwargs), x, "no_grad_base",
+                                                  op.node_class)
+                return forward(*args, **kwargs)
+        elif first == 0 and not rest:
             # one tensor input, first: the common unary op, checked with the least work
             def op(*args, **kwargs):
                 if state.enabled:
@@ -238,6 +268,7 @@ def differentiable(inputs=("input",), saves=(), name=None, view=False, number_ed
                 "_saved_inputs": tuple(k for k, n in enumerate(inputs) if n in saves),
                 "_saves_result": "result" in saves,
                 "_leading_inputs": _leading(positions), "_number_edges": number_edges,
+                "_saved_for_the_other": saved_for_the_other,
                 "backward": staticmethod(formula)})
             return formula
 
@@ -344,6 +375,8 @@ def _record(node_class, positions, result, args, kwargs, view=False):
         versions = []
         for k in saved:
             x = inputs[k]
+            if node_class._saved_for_the_other and edges[1 - k] is _NO_EDGE:
+                continue                 # the other input takes no gradient: x is not read
             if isinstance(x, Tensor):
                 storage = x._storage
                 versions.append((x, 0 if storage is None else storage._version, None, 0))
@@ -355,7 +388,10 @@ def _record(node_class, positions, result, args, kwargs, view=False):
         result.grad_fn = node
         result.requires_grad = True
         if view:
-            _meta(result).view_of = inputs[0]
+            m = _meta(result)
+            m.view_of = base = inputs[0]
+            if base._meta is not None and base._meta.creation == "multi_output":
+                m.creation = "multi_output"     # a view of one of several views
         if node_class._saves_result:
             stand_in = _output_stand_in(result)
             node._result = stand_in
@@ -381,4 +417,16 @@ def _record(node_class, positions, result, args, kwargs, view=False):
             m.output_nr = nr
             if view:
                 m.view_of = inputs[0]
+                m.creation = "multi_output"
     return node
+
+
+def _made_without_grad(result, base, creation, node_class):
+    """Views `result` (one, or a tuple of them) of `base`, made without recording: marked with
+    how they came about (see _Meta.creation)."""
+    name = re.sub(r"Backward[0-9]*$", "", node_class.__name__) if node_class else None
+    for r in (result if isinstance(result, (tuple, list)) else (result,)):
+        if isinstance(r, Tensor) and r is not base:
+            m = _meta(r)
+            m.view_of, m.creation, m.view_name = base, creation, name
+    return result

@@ -60,8 +60,12 @@ def inplace(method, counterpart):
     name = method.__name__
 
     def inplace_op(self, *args, **kwargs):
-        if _state.enabled and _needs_graph(self, args, kwargs):
-            return _with_graph(self, method, counterpart, name, args, kwargs)
+        if _state.enabled:
+            m = self._meta
+            if m is not None and m.creation is not None and m.creation != "multi_output":
+                _refuse_no_grad_view(m)
+            if _needs_graph(self, args, kwargs):
+                return _with_graph(self, method, counterpart, name, args, kwargs)
         result = method(self, *args, **kwargs)
         bump_version(self)
         return result
@@ -70,6 +74,23 @@ def inplace(method, counterpart):
     inplace_op.__doc__ = method.__doc__
     inplace_op.__wrapped__ = method
     return inplace_op
+
+
+_NO_GRAD_VIEW = ("{what} created in no_grad mode and is being modified inplace with grad mode "
+                 "enabled. Given that this use case is ambiguous and error-prone, it is "
+                 "forbidden. You can clarify your code by moving both the view and the inplace "
+                 "either both inside the no_grad block (if you don't want the inplace to be "
+                 "tracked) or both outside (if you want the inplace to be tracked).")
+
+
+def _refuse_no_grad_view(m):
+    """PyTorch's error for changing in place, with grad mode on, a view made with it off (of a
+    tensor that requires grad): whether the change should be recorded is ambiguous."""
+    if m.creation == "no_grad":
+        what = "A view was"
+    else:
+        what = f"Output {m.output_nr} of {m.view_name} is a view of a view which was"
+    raise RuntimeError(_NO_GRAD_VIEW.format(what=what))
 
 
 _MULTI_VIEW = ("Output {nr} of {fn} is a view and is being modified inplace. This view is the "
@@ -81,8 +102,7 @@ _MULTI_VIEW = ("Output {nr} of {fn} is a view and is being modified inplace. Thi
 def _with_graph(self, method, counterpart, name, args, kwargs):
     if self.requires_grad:
         m = self._meta
-        if m is not None and m.view_of is not None and self.grad_fn is not None \
-                and self.grad_fn._n_outputs > 1:
+        if m is not None and m.creation == "multi_output":
             raise RuntimeError(_MULTI_VIEW.format(
                 nr=m.output_nr, fn=self.grad_fn.name().replace("Backward0", "")))
         if name in ("__setitem__", "_setitem") and self.grad_fn is None:

@@ -23,7 +23,7 @@ from .. import _dtype
 from .._dtype import result_type
 from .._tensor import Tensor, _view_at, _wrap, _wrap_dim
 from ..autograd.grad_mode import _state
-from ..autograd.graph import differentiable, recorded_as
+from ..autograd.graph import _meta, differentiable, recorded_as
 from ._common import _array_result, _operand
 from ..backend import array_module, backend_of_array, ascontiguousarray
 from ..backend import scatter_add as _add_at
@@ -312,8 +312,28 @@ def _torch_verdict(x, advanced):
 
 
 def _getitem(self, index):
-    if self.requires_grad and _state.enabled:
-        return _recorded_getitem(self, index)
+    if self.requires_grad:
+        if _state.enabled:
+            return _recorded_getitem(self, index)
+        return _marked_view(_unrecorded_getitem(self, index), self, "no_grad", index)
+    if self._meta is not None and self._meta.creation not in (None, "multi_output"):
+        return _marked_view(_unrecorded_getitem(self, index), self, "no_grad_base", index)
+    return _unrecorded_getitem(self, index)
+
+
+def _marked_view(result, base, creation, index):
+    """`base[index]` when it is a view made without recording, marked as such (the op PyTorch
+    would name: the last step of the index)."""
+    if result._storage is not None and result._storage is base._storage:
+        last = index[-1] if isinstance(index, tuple) and index else index
+        m = _meta(result)
+        m.view_of, m.creation = base, creation
+        m.view_name = ("Select" if isinstance(last, int) else "Unsqueeze" if last is None
+                       else "Slice")
+    return result
+
+
+def _unrecorded_getitem(self, index):
     x = self._data
     if x.ndim:
         # fast paths for `t[i]` and `t[a:b]` (the general code below gives the same views)

@@ -301,7 +301,8 @@ def _(ctx, grad):
 
 
 @op
-@differentiable(inputs=("input", "other"), saves=("input", "other"), number_edges=True)
+@differentiable(inputs=("input", "other"), saves=("input", "other"), number_edges=True,
+                saved_for_the_other=True)
 def mul(input, other, *, out=None):
     """input * other, broadcast, in the promoted dtype."""
     if not isinstance(input, Tensor):
