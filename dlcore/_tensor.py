@@ -28,7 +28,9 @@ class Tensor(metaclass=_TensorMeta):
     # _offset: storage offset in elements, or None until asked for (views made by NumPy slicing
     # know their memory address, not their offset; computing it costs two address look-ups)
     # _meta: autograd's rarely needed extras (output position, hooks, view base), else None
+    # _base: the tensor a view was taken from (the first of a chain of views), else None
     __slots__ = ("_data", "_storage", "_offset", "requires_grad", "_grad", "grad_fn", "_meta",
+                 "_base",
                  "__weakref__")
     # `np.float64(2.5) * t`: NumPy scalars defer to Tensor's reflected operators, as with PyTorch
     __array_priority__ = 1000
@@ -125,7 +127,7 @@ class Tensor(metaclass=_TensorMeta):
 
     @property
     def data(self):
-        return _view(self, self._data)
+        return _alias(self)
 
     @data.setter
     def data(self, new):
@@ -141,6 +143,7 @@ class Tensor(metaclass=_TensorMeta):
         self._storage = new.storage()        # created now if need be, so that both share it
         self._data = new._data
         self._offset = new._offset
+        self._base = new._base
 
     def is_contiguous(self, memory_format=None):
         # PyTorch's rule: strides of size-1 dims don't matter, nor anything when empty (NumPy agrees)
@@ -169,7 +172,7 @@ class Tensor(metaclass=_TensorMeta):
 
     def detach(self):
         """The same data (shared storage) cut off from the graph: requires_grad is False."""
-        return _view_at(self, self._data, self._offset)
+        return _alias(self)
 
     def detach_(self):
         if self._meta is not None and self._meta.view_of is not None:
@@ -551,6 +554,7 @@ def _wrap(array, storage=None):
     t._grad = None
     t.grad_fn = None
     t._meta = None
+    t._base = None
     return t
 
 
@@ -565,7 +569,15 @@ def _view(base, array):
     t._grad = None
     t.grad_fn = None
     t._meta = None
+    t._base = base if base._base is None else base._base
     return t
+
+
+def _alias(t):
+    """The same data as `t` (its storage), not counted as a view of it (detach(), .data)."""
+    alias = _view_at(t, t._data, t._offset)
+    alias._base = None
+    return alias
 
 
 def _view_at(base, array, offset):
@@ -596,6 +608,7 @@ def _as_strided_view(base, shape, strides, offset):
     t._grad = None
     t.grad_fn = None
     t._meta = None
+    t._base = base if base._base is None else base._base
     return t
 
 

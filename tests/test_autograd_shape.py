@@ -826,3 +826,31 @@ def test_a_product_checks_only_the_factor_its_gradient_reads(code):
         except RuntimeError as error:
             results.append(str(error).split(":")[0])
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("code", [
+    "out = lib.zeros(3); v = out[1:]; v.add_(w)", "out = lib.zeros(2, 2); out.t()[0].copy_(w)",
+    "out = lib.zeros(2, 2); out[0].mul_(w)", "out = lib.zeros(2, 2); out[:, 1] += w",
+    "out = lib.zeros(2, 2); v = out.view(4); v[1:3].copy_(w * 3)",
+    "out = lib.zeros(2, 2); out[0] = w"])
+def test_writing_a_gradient_into_a_view_of_a_plain_tensor_brings_the_base_into_the_graph(code):
+    """`out[0].copy_(w)` with w requiring grad: `out` itself takes a CopySlices node (as in
+    PyTorch), so the gradient reaches w through it."""
+    def run(lib):
+        w = lib.tensor([1., 2.], requires_grad=True)
+        scope = {"w": w, "lib": lib}
+        exec(code, scope)
+        out = scope["out"]
+        (out * (lib.arange(float(out.numel())).reshape(out.shape) + 1)).sum().backward()
+        return out.tolist(), type(out.grad_fn).__name__, w.grad.tolist()
+    assert run(dlcore) == run(torch)
+
+
+def test_a_view_knows_its_base_as_in_torch():
+    for lib in (dlcore, torch):
+        x = lib.arange(6.0).reshape(2, 3)
+        assert x[0]._base is x._base is not None and x[0][1:]._base is x._base
+        base = lib.zeros(4)
+        assert base[1:]._base is base and base.t()._base is base and base._base is None
+        assert base.detach()._base is None and base.data._base is None
+        assert base.clone()._base is None

@@ -115,7 +115,9 @@ def _with_graph(self, method, counterpart, name, args, kwargs):
         if base is None and self.grad_fn is None:
             raise RuntimeError(_LEAF)
     else:
-        base = None
+        # a view of a tensor outside any graph, written from one that requires grad: the base
+        # joins the graph too, as in PyTorch (out[0].copy_(w) makes `out` require grad)
+        base = self._base
     if counterpart is None or getattr(counterpart, "node_class", None) is None:
         raise RuntimeError(f"{name} is not differentiable in dlcore: use its out-of-place form "
                            f"({name.rstrip('_')}) when gradients must flow through it")
@@ -183,7 +185,7 @@ def _rebase(view, base, elements, new):
         _meta(old_base).output_nr = base._meta.output_nr
     _set_grad_fn(base, _copy_slices(old_base, elements, new).grad_fn)
     t = view
-    while t is not base:
+    while t is not None and t is not base:
         regenerated = as_strided(base, t.shape, t.stride(), t.storage_offset())
         _set_grad_fn(t, regenerated.grad_fn)
-        t = t._meta.view_of
+        t = t._meta.view_of if t._meta is not None else None
