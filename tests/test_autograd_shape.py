@@ -854,3 +854,27 @@ def test_a_view_knows_its_base_as_in_torch():
         assert base[1:]._base is base and base.t()._base is base and base._base is None
         assert base.detach()._base is None and base.data._base is None
         assert base.clone()._base is None
+
+
+@pytest.mark.parametrize("code", [
+    "y = x * 2; a = y[:, 0]; y[0].mul_(3); r = a * lib.tensor([1., 10.])",
+    "y = x * 2; a = y[:, 0]; y.mul_(3); r = a",
+    "y = x * 2; a = y[:, 0]; b = y[0]; b.add_(1); r = a * a",
+    "y = x * 2; a = y.t(); y[1, 0] = 7.0; r = a * a",
+    "y = x * 2; u, a = y.unbind(1); y[0].mul_(3); r = u * 1",
+    "y = x * 2; a = y[0]; y[1].mul_(3); r = a * 1",
+    "y = x * 2; a = y[0]; y.detach_(); r = a * 1"])
+def test_a_view_taken_before_its_base_changed_in_place_follows_the_change(code):
+    """A view made before its base (or another view of it) changed in place is read from the
+    base anew when next used (AsStridedBackward0), so its gradient sees the change, as in
+    PyTorch; one of unbind's outputs may not be, with PyTorch's error."""
+    def run(lib):
+        x = lib.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+        scope = {"x": x, "lib": lib}
+        try:
+            exec(code, scope)
+            scope["r"].sum().backward()
+        except RuntimeError as error:
+            return str(error)
+        return scope["r"].tolist(), x.grad.tolist(), type(scope["a"].grad_fn).__name__
+    assert run(dlcore) == run(torch)

@@ -6,7 +6,7 @@ from heapq import heappop, heappush
 
 from ..backend import array_module
 from .._tensor import Tensor, _wrap
-from .graph import _NUMBERS, AccumulateGrad, _accumulator, _meta
+from .graph import _NUMBERS, AccumulateGrad, _accumulator, _is_stale, _meta, _view_made_anew
 from .grad_mode import _state
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
@@ -224,8 +224,11 @@ def _root_grads(outputs, grad_outputs, create_graph):
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                f"{Size(g._data.shape)} and output[{i}] has a shape of "
                                f"{Size(out._data.shape)}.")
+        m = out._meta
+        if _is_stale(out):
+            _view_made_anew(out)              # a view whose base changed since it was taken
         node = out.grad_fn if out.grad_fn is not None else _accumulator(out)
-        nr = 0 if out._meta is None else out._meta.output_nr
+        nr = 0 if m is None else m.output_nr
         roots.append((node, nr, g))
     return roots
 

@@ -31,7 +31,7 @@ class _Meta:
     """Autograd bookkeeping a tensor needs only sometimes (kept off the hot path)."""
 
     __slots__ = ("output_nr", "accumulator", "hooks", "retains_grad", "view_of", "creation",
-                 "view_name")
+                 "view_name", "root", "root_rewrites", "rewrites")
 
     def __init__(self):
         self.output_nr = 0
@@ -42,6 +42,13 @@ class _Meta:
         # is then the op that made it ("Select")
         self.creation = None
         self.view_name = None
+        # a recorded view: the tensor at the start of its chain of views, and how many times
+        # in-place ops had rewritten that tensor's graph when the view's grad_fn was made (if
+        # more have since, on it or through another of its views, the view's grad_fn is out of
+        # date and is made anew); `rewrites` counts them on the root
+        self.root = None
+        self.root_rewrites = 0
+        self.rewrites = 0
         self.accumulator = None      # weakref to the leaf's AccumulateGrad node
         self.hooks = None
         self.retains_grad = False
@@ -350,7 +357,12 @@ def _record(node_class, positions, result, args, kwargs, view=False):
             fn = x.grad_fn      # (_edge, inlined: this runs for every input of every op)
             if fn is not None:
                 m = x._meta
-                edges.append((fn, 0) if m is None else (fn, m.output_nr))
+                if m is None:
+                    edges.append((fn, 0))
+                else:
+                    if m.root is not None and _rewrites(m.root) != m.root_rewrites:
+                        fn = _view_made_anew(x)
+                    edges.append((fn, m.output_nr))
             elif x.requires_grad:
                 edges.append((_accumulator(x), 0))
             else:
@@ -390,6 +402,7 @@ def _record(node_class, positions, result, args, kwargs, view=False):
         if view:
             m = _meta(result)
             m.view_of = base = inputs[0]
+            _note_root(m, base)
             if base._meta is not None and base._meta.creation == "multi_output":
                 m.creation = "multi_output"     # a view of one of several views
         if node_class._saves_result:
@@ -418,7 +431,52 @@ def _record(node_class, positions, result, args, kwargs, view=False):
             if view:
                 m.view_of = inputs[0]
                 m.creation = "multi_output"
+                _note_root(m, inputs[0])
     return node
+
+
+def _note_root(m, base):
+    """Record in a view's meta `m` the root of its chain of views (from `base`, the tensor it
+    was taken from) and the root's grad_fn now."""
+    bm = base._meta
+    m.root = root = bm.root if bm is not None and bm.root is not None else base
+    m.root_rewrites = _rewrites(root)
+
+
+def _rewrites(t):
+    m = t._meta
+    return 0 if m is None else m.rewrites
+
+
+def _is_stale(t):
+    """Whether view t's grad_fn predates an in-place change of its root's graph."""
+    m = t._meta
+    return m is not None and m.root is not None and _rewrites(m.root) != m.root_rewrites
+
+
+_STALE_MULTI_VIEW = ("Output {nr} of {fn} is a view and its base or another view of its base has "
+                     "been modified inplace. This view is the output of a function that returns "
+                     "multiple views. Such functions do not allow the output views to be "
+                     "modified inplace. You should replace the inplace operation by an "
+                     "out-of-place one.")
+
+
+def _view_made_anew(t):
+    """The grad_fn of view `t` once its root's graph has changed (the root, or another view of
+    it, was modified in place): `t` is taken from the root as it is now (AsStridedBackward0, as
+    PyTorch regenerates it). A view among several outputs (unbind's) may not be."""
+    m = t._meta
+    if m.creation == "multi_output":
+        raise RuntimeError(_STALE_MULTI_VIEW.format(
+            nr=m.output_nr, fn=re.sub(r"Backward[0-9]*$", "", t.grad_fn.name())))
+    from ..ops.shape import as_strided
+    root = m.root
+    fresh = as_strided(root, t._data.shape, t.stride(), t.storage_offset())
+    t.grad_fn = fresh.grad_fn
+    t.requires_grad = fresh.requires_grad
+    m.output_nr = 0
+    m.root_rewrites = _rewrites(root)
+    return t.grad_fn
 
 
 def _made_without_grad(result, base, creation, node_class):

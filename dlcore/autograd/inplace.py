@@ -6,7 +6,7 @@ When the graph must be recorded, `x.op_(...)` becomes `x = op(x_before, ...)`: t
 op records its node, and x takes that node as its grad_fn."""
 
 from .._tensor import Tensor, _wrap
-from .graph import _meta, _output_stand_in
+from .graph import _is_stale, _meta, _output_stand_in, _view_made_anew
 from .grad_mode import _state
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -102,6 +102,8 @@ _MULTI_VIEW = ("Output {nr} of {fn} is a view and is being modified inplace. Thi
 def _with_graph(self, method, counterpart, name, args, kwargs):
     if self.requires_grad:
         m = self._meta
+        if _is_stale(self):
+            _view_made_anew(self)             # its base changed since: it is read from it anew
         if m is not None and m.creation == "multi_output":
             raise RuntimeError(_MULTI_VIEW.format(
                 nr=m.output_nr, fn=self.grad_fn.name().replace("Backward0", "")))
@@ -136,6 +138,8 @@ def _with_graph(self, method, counterpart, name, args, kwargs):
     _adopt(self, new)
     if base is not None:
         _rebase(self, base, elements, new)
+    else:
+        _meta(self).rewrites += 1             # its views are now out of date
     return self
 
 
@@ -184,8 +188,11 @@ def _rebase(view, base, elements, new):
     if base._meta is not None and base._meta.output_nr:
         _meta(old_base).output_nr = base._meta.output_nr
     _set_grad_fn(base, _copy_slices(old_base, elements, new).grad_fn)
+    _meta(base).rewrites += 1                 # views of base made before are now out of date
     t = view
     while t is not None and t is not base:
         regenerated = as_strided(base, t.shape, t.stride(), t.storage_offset())
         _set_grad_fn(t, regenerated.grad_fn)
+        if t._meta is not None and t._meta.root is base:
+            t._meta.root_rewrites = base._meta.rewrites     # (up to date again)
         t = t._meta.view_of if t._meta is not None else None
