@@ -193,6 +193,7 @@ def _rebase(view, base, elements, new):
     while t is not None and t is not base:
         regenerated = as_strided(base, t.shape, t.stride(), t.storage_offset())
         _set_grad_fn(t, regenerated.grad_fn)
-        if t._meta is not None and t._meta.root is base:
-            t._meta.root_rewrites = base._meta.rewrites     # (up to date again)
-        t = t._meta.view_of if t._meta is not None else None
+        m = _meta(t)
+        above = m.view_of                 # the next view up the chain (None: made unrecorded)
+        m.view_of, m.root, m.root_rewrites = base, base, base._meta.rewrites
+        t = above
