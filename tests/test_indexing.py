@@ -294,6 +294,13 @@ ERROR_CASES = {
     "setitem advanced shape mismatch": lambda L: L.zeros(5).__setitem__([0, 1], L.ones(3)),
     "setitem advanced dtype": lambda L: L.zeros(5).__setitem__([0, 1], L.tensor([1, 2])),
     "setitem into expanded": lambda L: L.zeros(1).expand(3).__setitem__(slice(0, 2), 1.0),
+    "scatter_ into expanded": lambda L: L.ones(1).expand(3).scatter_(0, L.tensor([0]), 1.0),
+    "scatter_add_ into expanded": lambda L: L.ones(1).expand(3).scatter_add_(
+        0, L.tensor([0]), L.ones(1)),
+    "index_add_ into expanded": lambda L: L.ones(1).expand(3).index_add_(
+        0, L.tensor([0]), L.ones(1)),
+    "index_copy_ into expanded": lambda L: L.ones(1).expand(3).index_copy_(
+        0, L.tensor([0]), L.ones(1)),
     "setitem overlapping source": lambda L: (lambda x: x.__setitem__(slice(1, None), x[:-1]))(
         L.arange(5.)),
     "setitem a list": lambda L: L.zeros(3).__setitem__(0, [1.0]),

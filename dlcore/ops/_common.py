@@ -202,3 +202,12 @@ def _np_dtype(dtype, default=None, fname="tensor"):
     if dtype is None:
         return default
     return _dtype.as_dtype(dtype, fname).np
+
+
+def _check_no_overlap(x):
+    """An expanded tensor has elements sharing memory: writing into it is refused, as in PyTorch."""
+    strides = x.strides
+    if 0 in strides and x.size > 1 and any(s == 0 and n > 1 for s, n in zip(strides, x.shape)):
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
+                           "refers to a single memory location. Please clone() the tensor before "
+                           "performing the operation.")

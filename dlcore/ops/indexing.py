@@ -24,7 +24,7 @@ from .._dtype import result_type
 from .._tensor import Tensor, _view_at, _wrap, _wrap_dim
 from ..autograd.grad_mode import _state
 from ..autograd.graph import _meta, differentiable, recorded_as
-from ._common import _array_result, _operand
+from ._common import _array_result, _check_no_overlap, _operand
 from ..backend import array_module, backend_of_array, ascontiguousarray
 from ..backend import scatter_add as _add_at
 from ._registry import op
@@ -444,11 +444,7 @@ def _strip_leading_ones(a):
 def _check_writable(dst, src):
     """PyTorch refuses to write where two elements share memory (an expanded tensor), or from a
     source that partly overlaps the destination (`x[1:] = x[:-1]`)."""
-    for n, s in zip(dst.shape, dst.strides):
-        if s == 0 and n > 1 and dst.size:
-            raise RuntimeError("unsupported operation: more than one element of the written-to "
-                               "tensor refers to a single memory location. Please clone() the "
-                               "tensor before performing the operation.")
+    _check_no_overlap(dst)
     # NumPy and CuPy can both tell whether two arrays of theirs overlap
     if type(src) is type(dst) and src.size and array_module(dst).may_share_memory(dst, src):
         backend = backend_of_array(dst)
@@ -818,6 +814,7 @@ def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
     """self[index[i][j]][j] = src[i][j] (for dim 0): writes src's values where index points.
     `src` may be a number; `reduce='add'`/`'multiply'` combines with what is there instead."""
     src = _scatter_source(src, value, "scatter_")
+    _check_no_overlap(self._data)
     if reduce is not None and reduce not in ("add", "multiply"):
         raise RuntimeError("reduce argument must be either add or multiply.")
     x, key, values = _scatter_prepare(self, dim, index, src, "scatter_")
@@ -891,6 +888,7 @@ def scatter_add_(self, dim, index, src):
     if not isinstance(src, Tensor):
         raise TypeError(f"scatter_add_(): argument 'src' (position 3) must be Tensor, not "
                         f"{type(src).__name__}")
+    _check_no_overlap(self._data)
     x, key, values = _scatter_prepare(self, dim, index, src, "scatter_add_")
     if key is not None:
         _add_at(x, key, values)
@@ -964,6 +962,7 @@ def _index_dim_checks(self, dim, index, method):
 @op(function=False)
 def index_add_(self, dim, index, source, *, alpha=1):
     """self[..., index[i], ...] += alpha * source[..., i, ...] along `dim` (repeats add up)."""
+    _check_no_overlap(self._data)
     d, idx = _index_dim_checks(self, dim, index, "index_add_")
     src = source._data
     if _size_at(src.shape, d) != idx.size:
@@ -1027,6 +1026,7 @@ index_fill.node_class = _index_fill_number.node_class     # differentiable, for 
 @op(function=False)
 def index_copy_(self, dim, index, source):
     """The slices at positions `index` along `dim` replaced by source's slices."""
+    _check_no_overlap(self._data)
     if source._data.dtype != self._data.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but "
                            f"got (self) {self.dtype._typed_name} and (source) "

@@ -11,8 +11,8 @@ import numpy as np
 from .. import _dtype
 from .._dtype import result_type
 from .._tensor import Tensor, _move_array, _wrap
-from ._common import (_array_result, _checked_scalar, _common_device, _on_host, _operand,
-                      _raise_broadcast_error)
+from ._common import (_array_result, _check_no_overlap, _checked_scalar, _common_device,
+                      _on_host, _operand, _raise_broadcast_error)
 from ..backend import array_module
 from ..autograd.graph import _operands_need_grad, differentiable, recorded_as
 from ..autograd.grad_mode import _state as _grad_state
@@ -128,15 +128,6 @@ def _check_cast(result_dtype, self_dtype):
     if result_dtype._category > self_dtype._category:
         raise RuntimeError(f"result type {result_dtype._typed_name} can't be cast to the desired "
                            f"output type {self_dtype._typed_name}")
-
-
-def _check_no_overlap(x):
-    """An expanded tensor has elements sharing memory: writing into it is refused, as in PyTorch."""
-    strides = x.strides
-    if 0 in strides and x.size > 1 and any(s == 0 and n > 1 for s, n in zip(strides, x.shape)):
-        raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
-                           "refers to a single memory location. Please clone() the tensor before "
-                           "performing the operation.")
 
 
 def _write(self, result):
