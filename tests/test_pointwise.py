@@ -533,3 +533,20 @@ def test_no_numpy_warnings_reach_the_user():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("scalar", ["0.9707841", "3.3333333", "5001", "m.tensor(0.9707841)",
+                                    "m.tensor(0.9707841, dtype=m.float64)", "m.tensor(5001)"])
+@pytest.mark.parametrize("expression", ["x * s", "s * x", "x / s", "x // s", "x.mul(s)",
+                                        "x.div(s)", "x.clone().mul_(s)", "x.clone().div_(s)",
+                                        "x + s", "x - s", "x % s"])
+def test_float16_by_a_scalar_rounds_as_torch(expression, scalar):
+    """float16 x times, over or floor-divided by a scalar: PyTorch computes in float32 with the
+    scalar whole and rounds once (other ops round the scalar to float16 first): bit for bit."""
+    torch = pytest.importorskip("torch")
+    x = (np.random.default_rng(1).standard_normal(2000) * 300).astype(np.float16)
+    results = []
+    for m in (dlcore, torch):
+        s = eval(scalar, {"m": m})
+        results.append(eval(expression, {"x": m.tensor(x), "s": s}).cpu().numpy())
+    np.testing.assert_array_equal(*results)

@@ -298,7 +298,28 @@ def mul(input, other, *, out=None):
     """input * other, broadcast, in the promoted dtype."""
     if not isinstance(input, Tensor):
         input, other = other, input
+    if input._data.dtype == np.float16 and out is None:
+        product = _by_full_scalar(np.multiply, input, other)
+        if product is not None:
+            return product
     return _finish(_binary(np.multiply, input, other), out)
+
+
+def _by_full_scalar(ufunc, a, b):
+    """float16 tensor `a` (op) scalar `b` (a number, or a 0-d tensor) with a float16 result, as
+    PyTorch's mul, div and floor_divide compute it: in float32 with the scalar kept whole, then
+    rounded to float16 once (NumPy would round the scalar to float16 first). None otherwise."""
+    if isinstance(b, Tensor):
+        if b._data.ndim or b._data.dtype.kind not in "iuf" or result_type(a, b) is not \
+                _dtype.float16:
+            return None
+        scalar = np.float32(b.item())
+    elif type(b) is float or type(b) is int:
+        scalar = np.float32(b)
+    else:
+        return None
+    x = a._data
+    return _wrap(array_module(x).asarray(ufunc(x.astype(np.float32), scalar), dtype=np.float16))
 
 
 @mul.backward
@@ -348,6 +369,10 @@ def true_divide(input, other, *, out=None):
     """input / other as floats: integer tensors give the default float dtype."""
     if type(input) is Tensor:
         x = input._data
+        if x.dtype == np.float16 and out is None:
+            quotient = _by_full_scalar(np.true_divide, input, other)
+            if quotient is not None:
+                return quotient
         if x.dtype.kind == "f":
             to = type(other)
             if to is float or to is int or (to is Tensor and other._data.dtype is x.dtype):
@@ -391,6 +416,10 @@ def _division(ufunc, a, b, kernel):
 
 def floor_divide(input, other, *, out=None):
     """input / other rounded down (toward -inf), in the promoted dtype."""
+    if isinstance(input, Tensor) and input._data.dtype == np.float16 and out is None:
+        quotient = _by_full_scalar(np.floor_divide, input, other)
+        if quotient is not None:
+            return quotient
     return _finish(_division(np.floor_divide, input, other, "div_floor_cpu"), out)
 
 
@@ -1382,6 +1411,12 @@ def sub_(self, other, *, alpha=1):
 @op(function=False)
 def mul_(self, other):
     """self *= other, in place."""
+    if self._data.dtype == np.float16:
+        product = _by_full_scalar(np.multiply, self, other)
+        if product is not None:
+            _check_no_overlap(self._data)
+            self._data[...] = product._data
+            return self
     return _binary_(np.multiply, self, other)
 
 
@@ -1545,7 +1580,7 @@ def _operator(ufunc, op):
         recording = _grad_state.enabled
         if not (recording and self.requires_grad):
             x = self._data
-            if x.dtype.kind == "f":
+            if x.dtype.kind == "f" and x.dtype.itemsize > 2:    # (float16: see _by_full_scalar)
                 kind = other.__class__
                 if kind is float or kind is int:
                     return _wrap(ufunc(x, other, out=...))
