@@ -58,6 +58,10 @@ _BY_TYPED_NAME = {d._typed_name: d for d in ALL_DTYPES}
 _C_NAMES = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t",
             "int32": "int", "int64": "int64_t", "float16": "c10::Half", "float32": "float",
             "float64": "double"}
+# ... and the names C++'s typeid gives them, which other messages print ("long int")
+_TYPEID_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char",
+                 "int16": "short int", "int32": "int", "int64": "long int", "float16": "c10::Half",
+                 "float32": "float", "float64": "double"}
 # `dtype=float` and friends: PyTorch accepts the Python types and maps them like this
 _FROM_PYTHON_TYPE = {float: float64, int: int64, bool: bool_}
 

@@ -504,13 +504,6 @@ _NON_LEAF_GRAD = (
     "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
     "github.com/pytorch/pytorch/pull/30531 for more information.")
 
-# the C++ names PyTorch's message gives a gradient's dtype
-_CPP_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
-                   "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
-                   "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-                   "bool": "bool"}
-
-
 def _check_assigned_grad(t, g):
     """PyTorch's checks on `t.grad = g`: a tensor of t's size, dtype and device."""
     if not isinstance(g, Tensor):
@@ -522,8 +515,8 @@ def _check_assigned_grad(t, g):
                            "gradient and the tensor are the same size")
     if g._data.dtype != t._data.dtype:
         raise RuntimeError(
-            f"attempting to assign a gradient with dtype '{_CPP_TYPE_NAMES[g.dtype._name]}' to a "
-            f"tensor with grad_dtype '{t.dtype._typed_name}'. The gradient must match the "
+            f"attempting to assign a gradient with dtype '{_dtype._TYPEID_NAMES[g.dtype._name]}' "
+            f"to a tensor with grad_dtype '{t.dtype._typed_name}'. The gradient must match the "
             "tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's "
             "grad_dtype attribute with a specific dtype, or None to allow any dtype. Set "
             "grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may "

@@ -360,8 +360,8 @@ def _record(node_class, positions, result, args, kwargs, view=False):
                 if m is None:
                     edges.append((fn, 0))
                 else:
-                    if m.root is not None and _rewrites(m.root) != m.root_rewrites:
-                        fn = _view_made_anew(x)
+                    if m.root is not None and _is_stale(x):
+                        fn = _view_made_anew(x)     # its base changed in place since it was made
                     edges.append((fn, m.output_nr))
             elif x.requires_grad:
                 edges.append((_accumulator(x), 0))
@@ -437,7 +437,7 @@ def _record(node_class, positions, result, args, kwargs, view=False):
 
 def _note_root(m, base):
     """Record in a view's meta `m` the root of its chain of views (from `base`, the tensor it
-    was taken from) and the root's grad_fn now."""
+    was taken from) and how many times in-place ops have rewritten the root's graph so far."""
     bm = base._meta
     m.root = root = bm.root if bm is not None and bm.root is not None else base
     m.root_rewrites = _rewrites(root)
