@@ -225,11 +225,11 @@ def differentiable(inputs=("input",), saves=(), name=None, view=False, number_ed
                         if state.enabled:
                             return record(args, kwargs)
                         return _made_without_grad(forward(*args, **kwargs), x, "no_grad",
-                                                  op.node_class)
+                                                  _op_name(op.node_class))
                     m = x._meta
                     if m is not None and m.creation is not None and m.creation != "multi_output":
                         return _made_without_grad(forward(*args, **kwargs), x, "no_grad_base",
-                                                  op.node_class)
+                                                  _op_name(op.node_class))
                 return forward(*args, **kwargs)
         elif first == 0 and not rest:
             # one tensor input, first: the common unary op, checked with the least work
@@ -467,8 +467,7 @@ def _view_made_anew(t):
     PyTorch regenerates it). A view among several outputs (unbind's) may not be."""
     m = t._meta
     if m.creation == "multi_output":
-        raise RuntimeError(_STALE_MULTI_VIEW.format(
-            nr=m.output_nr, fn=re.sub(r"Backward[0-9]*$", "", t.grad_fn.name())))
+        raise RuntimeError(_STALE_MULTI_VIEW.format(nr=m.output_nr, fn=_op_name(type(t.grad_fn))))
     from ..ops.shape import as_strided
     root = m.root
     fresh = as_strided(root, t._data.shape, t.stride(), t.storage_offset())
@@ -479,10 +478,14 @@ def _view_made_anew(t):
     return t.grad_fn
 
 
-def _made_without_grad(result, base, creation, node_class):
-    """Views `result` (one, or a tuple of them) of `base`, made without recording: marked with
-    how they came about (see _Meta.creation)."""
-    name = re.sub(r"Backward[0-9]*$", "", node_class.__name__) if node_class else None
+def _op_name(node_class):
+    """The op a node class is the derivative of, as PyTorch's messages name it: "Select"."""
+    return re.sub(r"Backward[0-9]*$", "", node_class.__name__) if node_class else None
+
+
+def _made_without_grad(result, base, creation, name):
+    """Views `result` (one, or a tuple of them) of `base`, made by the op `name` without
+    recording: marked with how they came about (see _Meta.creation)."""
     for r in (result if isinstance(result, (tuple, list)) else (result,)):
         if isinstance(r, Tensor) and r is not base:
             m = _meta(r)

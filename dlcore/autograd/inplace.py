@@ -6,7 +6,7 @@ When the graph must be recorded, `x.op_(...)` becomes `x = op(x_before, ...)`: t
 op records its node, and x takes that node as its grad_fn."""
 
 from .._tensor import Tensor, _wrap
-from .graph import _is_stale, _meta, _output_stand_in, _view_made_anew
+from .graph import _is_stale, _meta, _op_name, _output_stand_in, _view_made_anew
 from .grad_mode import _state
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -105,8 +105,7 @@ def _with_graph(self, method, counterpart, name, args, kwargs):
         if _is_stale(self):
             _view_made_anew(self)             # its base changed since: it is read from it anew
         if m is not None and m.creation == "multi_output":
-            raise RuntimeError(_MULTI_VIEW.format(
-                nr=m.output_nr, fn=self.grad_fn.name().replace("Backward0", "")))
+            raise RuntimeError(_MULTI_VIEW.format(nr=m.output_nr, fn=_op_name(type(self.grad_fn))))
         if name in ("__setitem__", "_setitem") and self.grad_fn is None:
             from ..ops.indexing import _writes_through_view
             if _writes_through_view(self, args[0]):

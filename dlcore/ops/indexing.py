@@ -23,7 +23,7 @@ from .. import _dtype
 from .._dtype import result_type
 from .._tensor import Tensor, _view_at, _wrap, _wrap_dim
 from ..autograd.grad_mode import _state
-from ..autograd.graph import _meta, differentiable, recorded_as
+from ..autograd.graph import _made_without_grad, differentiable, recorded_as
 from ._common import _array_result, _check_no_overlap, _operand
 from ..backend import array_module, backend_of_array, ascontiguousarray
 from ..backend import scatter_add as _add_at
@@ -322,14 +322,12 @@ def _getitem(self, index):
 
 
 def _marked_view(result, base, creation, index):
-    """`base[index]` when it is a view made without recording, marked as such (the op PyTorch
-    would name: the last step of the index)."""
+    """`base[index]` made without recording, marked if it is a view (by the op PyTorch would
+    name: the index's last step)."""
     if result._storage is not None and result._storage is base._storage:
         last = index[-1] if isinstance(index, tuple) and index else index
-        m = _meta(result)
-        m.view_of, m.creation = base, creation
-        m.view_name = ("Select" if isinstance(last, int) else "Unsqueeze" if last is None
-                       else "Slice")
+        name = "Select" if isinstance(last, int) else "Unsqueeze" if last is None else "Slice"
+        _made_without_grad(result, base, creation, name)
     return result
 
 
