@@ -420,7 +420,24 @@ def floor_divide(input, other, *, out=None):
         quotient = _by_full_scalar(np.floor_divide, input, other)
         if quotient is not None:
             return quotient
-    return _finish(_division(np.floor_divide, input, other, "div_floor_cpu"), out)
+    ufunc = np.floor_divide
+    if result_type(input, other) is _dtype.float16:
+        ufunc = _floor_divide_in_half
+    return _finish(_division(ufunc, input, other, "div_floor_cpu"), out)
+
+
+def _floor_divide_in_half(x, y, out=...):
+    """floor_divide of float16 arrays as PyTorch's CPU kernel does it: its formula (NumPy's) with
+    every step rounded to float16, where NumPy works in float32 and rounds once."""
+    xp = array_module(x if hasattr(x, "dtype") else y)     # (one may be a Python number)
+    with np.errstate(all="ignore"):             # (x / 0 gives inf or nan, as in PyTorch)
+        mod = xp.fmod(x, y)
+        div = (x - mod) / y
+        div = xp.where((mod != 0) & ((y < 0) != (mod < 0)), div - 1, div)
+        floor = xp.floor(div)
+        floor = xp.where(div - floor > 0.5, floor + 1, floor)
+        floor = xp.where(div == 0, xp.copysign(xp.zeros_like(div), x / y), floor)
+        return xp.where(y == 0, x / y, floor)
 
 
 floor_divide = op(_not_differentiable(floor_divide, "floor_divide"))
@@ -453,7 +470,20 @@ def _modulus(ufunc, kernel, rounding_mode, name):
     return _named(f, name)
 
 
-remainder = op(_modulus(np.remainder, "remainder_cpu", "floor", "remainder"))
+def _floored_remainder(x, y, out=...):
+    """Python's %: the remainder with the divisor's sign. For floats PyTorch's formula (fmod, then
+    the divisor added where the signs differ): a zero remainder keeps the dividend's sign, where
+    NumPy's takes the divisor's (0. % -2. is 0., not -0.)."""
+    array = x if hasattr(x, "dtype") else y          # (one may be a Python number)
+    if array.dtype.kind != "f":
+        return np.remainder(x, y, out=out)
+    xp = array_module(array)
+    with np.errstate(invalid="ignore"):         # (% 0 gives nan, as in PyTorch)
+        mod = xp.fmod(x, y)
+        return xp.where((mod != 0) & ((y < 0) != (mod < 0)), mod + y, mod)
+
+
+remainder = op(_modulus(_floored_remainder, "remainder_cpu", "floor", "remainder"))
 remainder.__doc__ = "Python's modulus: the result has the sign of the divisor."
 fmod = op(_modulus(np.fmod, "fmod_cpu", "trunc", "fmod"))
 fmod.__doc__ = "C's fmod: the result has the sign of the dividend."
