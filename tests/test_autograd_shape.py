@@ -343,10 +343,9 @@ def _view_step(data, shape):
     return lambda L, t: t.contiguous()
 
 
-@SETTINGS
-@given(shape=_shapes, dtype=st.sampled_from(DTYPES), data=st.data())
-def test_chains_of_views_match_torch(shape, dtype, data):
-    """Views of views of views (each step drawn to fit the shape the previous one left)."""
+def _view_chain(data, shape):
+    """Up to three view steps, each drawn to fit the shape the previous one left: (chain(lib, t),
+    the number of steps, the chain applied to zeros of `shape` in dlcore)."""
     steps = []
     probe = dlcore.zeros(shape)
     for _ in range(data.draw(st.integers(1, 3), label="steps")):
@@ -360,7 +359,15 @@ def test_chains_of_views_match_torch(shape, dtype, data):
         for step in steps:
             x = step(L, x)
         return x
-    check(chain, *_arrays([shape], dtype, seed=len(steps)))
+    return chain, len(steps), probe
+
+
+@SETTINGS
+@given(shape=_shapes, dtype=st.sampled_from(DTYPES), data=st.data())
+def test_chains_of_views_match_torch(shape, dtype, data):
+    """Views of views of views (each step drawn to fit the shape the previous one left)."""
+    chain, n_steps, _ = _view_chain(data, shape)
+    check(chain, *_arrays([shape], dtype, seed=n_steps))
 
 
 @st.composite
@@ -887,15 +894,8 @@ def test_in_place_ops_at_the_end_of_chains_of_views_match_torch(shape, data, op)
     """A random chain of views of a non-leaf, then an in-place op on the last one: both libraries
     refuse it (an expanded view, one of unbind's outputs) or give the same values and the same
     gradients, for x and for the tensor written in."""
-    steps = []
-    probe = dlcore.zeros(shape)
-    for _ in range(data.draw(st.integers(1, 3), label="steps")):
-        if probe.dim() == 0:
-            break
-        step = _view_step(data, tuple(probe.shape))
-        probe = step(dlcore, probe)
-        steps.append(step)
-    x_values, = _arrays([shape], np.float64, seed=len(steps))
+    chain, n_steps, probe = _view_chain(data, shape)
+    x_values, = _arrays([shape], np.float64, seed=n_steps)
     s_values = np.linspace(0.5, 1.5, probe.numel()).reshape(tuple(probe.shape))
     w_values = np.arange(1.0, x_values.size + 1).reshape(shape)
 
@@ -903,9 +903,7 @@ def test_in_place_ops_at_the_end_of_chains_of_views_match_torch(shape, data, op)
         x = lib.tensor(x_values, requires_grad=True)
         s = lib.tensor(s_values, requires_grad=True)
         y = x * 1.5
-        v = y
-        for step in steps:
-            v = step(lib, v)
+        v = chain(lib, y)
         try:
             if op == "setitem":
                 v[...] = s
