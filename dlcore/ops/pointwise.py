@@ -426,14 +426,22 @@ def floor_divide(input, other, *, out=None):
     return _finish(_division(ufunc, input, other, "div_floor_cpu"), out)
 
 
+def _fmod_parts(x, y):
+    """The start of floored division and remainder (PyTorch's formulas, and NumPy's): the array
+    module (x or y may be a Python number), fmod(x, y), and where that remainder is nonzero with
+    a sign other than the divisor's (there the floored results move by one divisor)."""
+    xp = array_module(x if hasattr(x, "dtype") else y)
+    mod = xp.fmod(x, y)
+    return xp, mod, (mod != 0) & ((y < 0) != (mod < 0))
+
+
 def _floor_divide_in_half(x, y, out=...):
     """floor_divide of float16 arrays as PyTorch's CPU kernel does it: its formula (NumPy's) with
     every step rounded to float16, where NumPy works in float32 and rounds once."""
-    xp = array_module(x if hasattr(x, "dtype") else y)     # (one may be a Python number)
     with np.errstate(all="ignore"):             # (x / 0 gives inf or nan, as in PyTorch)
-        mod = xp.fmod(x, y)
+        xp, mod, moved = _fmod_parts(x, y)
         div = (x - mod) / y
-        div = xp.where((mod != 0) & ((y < 0) != (mod < 0)), div - 1, div)
+        div = xp.where(moved, div - 1, div)
         floor = xp.floor(div)
         floor = xp.where(div - floor > 0.5, floor + 1, floor)
         floor = xp.where(div == 0, xp.copysign(xp.zeros_like(div), x / y), floor)
@@ -474,13 +482,11 @@ def _floored_remainder(x, y, out=...):
     """Python's %: the remainder with the divisor's sign. For floats PyTorch's formula (fmod, then
     the divisor added where the signs differ): a zero remainder keeps the dividend's sign, where
     NumPy's takes the divisor's (0. % -2. is 0., not -0.)."""
-    array = x if hasattr(x, "dtype") else y          # (one may be a Python number)
-    if array.dtype.kind != "f":
+    if (x if hasattr(x, "dtype") else y).dtype.kind != "f":     # (one may be a Python number)
         return np.remainder(x, y, out=out)
-    xp = array_module(array)
     with np.errstate(invalid="ignore"):         # (% 0 gives nan, as in PyTorch)
-        mod = xp.fmod(x, y)
-        return xp.where((mod != 0) & ((y < 0) != (mod < 0)), mod + y, mod)
+        xp, mod, moved = _fmod_parts(x, y)
+        return xp.where(moved, mod + y, mod)
 
 
 remainder = op(_modulus(_floored_remainder, "remainder_cpu", "floor", "remainder"))
