@@ -22,6 +22,8 @@ import sys
 
 import numpy as np
 
+from . import cpu
+
 name = "cuda"
 _plain = np.ndarray
 DEVICE_NAME = "dlcore fake CUDA device (NumPy stand-in for tests)"
@@ -330,7 +332,7 @@ def address(array):
 
 
 def overlaps(a, b):
-    return np.shares_memory(a.view(_plain), b.view(_plain), max_work=1000)
+    return cpu.overlaps(a.view(_plain), b.view(_plain))
 
 
 def scatter_add(target, index, values):
