@@ -226,8 +226,7 @@ def differentiable(inputs=("input",), saves=(), name=None, view=False, number_ed
                             return record(args, kwargs)
                         return _made_without_grad(forward(*args, **kwargs), x, "no_grad",
                                                   _op_name(op.node_class))
-                    m = x._meta
-                    if m is not None and m.creation is not None and m.creation != "multi_output":
+                    if _of_a_no_grad_view(x):
                         return _made_without_grad(forward(*args, **kwargs), x, "no_grad_base",
                                                   _op_name(op.node_class))
                 return forward(*args, **kwargs)
@@ -481,6 +480,12 @@ def _view_made_anew(t):
 def _op_name(node_class):
     """The op a node class is the derivative of, as PyTorch's messages name it: "Select"."""
     return re.sub(r"Backward[0-9]*$", "", node_class.__name__) if node_class else None
+
+
+def _of_a_no_grad_view(t):
+    """Whether t is a view made under no_grad of a tensor requiring grad, or a view of one."""
+    m = t._meta
+    return m is not None and m.creation in ("no_grad", "no_grad_base")
 
 
 def _made_without_grad(result, base, creation, name):

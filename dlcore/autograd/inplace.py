@@ -6,7 +6,8 @@ When the graph must be recorded, `x.op_(...)` becomes `x = op(x_before, ...)`: t
 op records its node, and x takes that node as its grad_fn."""
 
 from .._tensor import Tensor, _wrap
-from .graph import _is_stale, _meta, _op_name, _output_stand_in, _view_made_anew
+from .graph import (_is_stale, _meta, _of_a_no_grad_view, _op_name, _output_stand_in,
+                    _view_made_anew)
 from .grad_mode import _state
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -61,9 +62,8 @@ def inplace(method, counterpart):
 
     def inplace_op(self, *args, **kwargs):
         if _state.enabled:
-            m = self._meta
-            if m is not None and m.creation is not None and m.creation != "multi_output":
-                _refuse_no_grad_view(m)
+            if _of_a_no_grad_view(self):
+                _refuse_no_grad_view(self._meta)
             if _needs_graph(self, args, kwargs):
                 return _with_graph(self, method, counterpart, name, args, kwargs)
         result = method(self, *args, **kwargs)

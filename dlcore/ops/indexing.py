@@ -23,7 +23,8 @@ from .. import _dtype
 from .._dtype import result_type
 from .._tensor import Tensor, _view_at, _wrap, _wrap_dim
 from ..autograd.grad_mode import _state
-from ..autograd.graph import _made_without_grad, differentiable, recorded_as
+from ..autograd.graph import (_made_without_grad, _of_a_no_grad_view, differentiable,
+                             recorded_as)
 from ._common import _array_result, _check_no_overlap, _operand
 from ..backend import array_module, backend_of_array, ascontiguousarray
 from ..backend import scatter_add as _add_at
@@ -316,7 +317,7 @@ def _getitem(self, index):
         if _state.enabled:
             return _recorded_getitem(self, index)
         return _marked_view(_unrecorded_getitem(self, index), self, "no_grad", index)
-    if self._meta is not None and self._meta.creation not in (None, "multi_output"):
+    if _of_a_no_grad_view(self):
         return _marked_view(_unrecorded_getitem(self, index), self, "no_grad_base", index)
     return _unrecorded_getitem(self, index)
 
