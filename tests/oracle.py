@@ -14,13 +14,34 @@ torch = pytest.importorskip("torch")
 # dlcore's messages are this PyTorch's, word for word. Another version words some otherwise (the
 # GPU machine's image has 2.11): with it, only the exception types are compared.
 MIRRORED_TORCH = "2.13."
+MIRRORED = torch.__version__.startswith(MIRRORED_TORCH)
 
 
 def assert_same_message(ours, theirs):
     """Our message equals the oracle's (with dlcore for torch), if the oracle is the PyTorch
     whose messages dlcore mirrors."""
-    if torch.__version__.startswith(MIRRORED_TORCH):
+    if MIRRORED:
         assert ours == theirs.replace("torch.", "dlcore.")
+
+
+def comparable_message(error):
+    """An exception's message, as compared with the oracle's: with the PyTorch dlcore mirrors,
+    word for word (dlcore for torch); with another version, only the exception's type."""
+    return str(error).replace("torch.", "dlcore.") if MIRRORED else type(error).__name__
+
+
+def mirrored_only(what):
+    """A test case's mark where other PyTorch versions behave otherwise (`what` says how)."""
+    return pytest.mark.skipif(not MIRRORED, reason=f"dlcore mirrors PyTorch {MIRRORED_TORCH}x, "
+                                                   f"and PyTorch {torch.__version__} {what}")
+
+
+def skip_unless_mirrored(what):
+    """Skip a comparison where another PyTorch version behaves otherwise than the one dlcore
+    mirrors (`what` says how), saying so; with the mirrored version, do nothing."""
+    if not MIRRORED:
+        pytest.skip(f"dlcore mirrors PyTorch {MIRRORED_TORCH}x, and PyTorch {torch.__version__} "
+                    f"{what}")
 
 
 def _builtin_type(exc_type):
@@ -60,13 +81,34 @@ def compare(fn, rtol=1e-5, atol=1e-6, messages=True):
         try:
             expected = fn(torch)
         except Exception as e:  # noqa: BLE001  (any error PyTorch raises, dlcore must raise too)
-            with pytest.raises(_builtin_type(type(e))) as info:
-                fn(dlcore)
-            if messages and not isinstance(e, TypeError):
-                assert_same_message(str(info.value), str(e))
+            raises_like(e, lambda: fn(dlcore), messages)
             return
         got = fn(dlcore)
     assert_same(got, expected, rtol, atol)
+
+
+def raises_like(theirs, run, messages=True):
+    """run() raises as PyTorch did (`theirs`): the same builtin type and, if `messages` (and the
+    error is no TypeError, whose argument positions dlcore counts its own way), the same message."""
+    try:
+        run()
+    except _builtin_type(type(theirs)) as ours:
+        if messages and not isinstance(theirs, TypeError):
+            assert_same_message(str(ours), str(theirs))
+        return
+    pytest.fail(f"DID NOT RAISE {type(theirs).__name__} ({theirs})")
+
+
+def raises_type_error_like_torch(fn):
+    """fn(dlcore) raises TypeError as fn(torch) does (only the type is compared: dlcore counts
+    argument positions its own way)."""
+    with pytest.raises(TypeError):
+        fn(dlcore)
+    with pytest.raises(Exception) as theirs:
+        fn(torch)
+    if theirs.type is not TypeError:
+        skip_unless_mirrored(f"raises {theirs.type.__name__} here ({theirs.value})")
+    assert theirs.type is TypeError
 
 
 def shares_memory(a, b):

@@ -37,10 +37,12 @@ def _error(code, m):
 
 
 def _same_error(code, torch, expected_type=RuntimeError):
-    """Run `code` on both libraries: the same exception type and, word for word, message."""
+    """Run `code` on both libraries: the same exception type and, word for word, message (with
+    the PyTorch dlcore mirrors). Returns dlcore's message."""
+    from .oracle import assert_same_message
     ours, theirs = _error(code, dlcore), _error(code, torch)
-    assert ours == theirs
-    assert ours[0] == expected_type.__name__
+    assert ours[0] == theirs[0] == expected_type.__name__
+    assert_same_message(ours[1], theirs[1])
     return ours[1]
 
 
@@ -975,7 +977,8 @@ def test_training_loop_memory_stays_flat():
     """10,000 epochs of chapter 4's loop: epochs 9000-10000 peak no higher than epochs 1000-2000,
     neither window keeps what it allocates, and the process does not grow in between (a graph
     kept alive per epoch would add megabytes). Tracing every allocation is slow, so only the two
-    windows are traced; the resident size covers the epochs between them."""
+    windows are traced; the resident size covers the epochs between them. (What the first window
+    holds may be a library's caches filled once, as CuPy's on a GPU: the later window must not.)"""
     t_c, t_un = dlcore.tensor(T_C), 0.1 * dlcore.tensor(T_U)
     params = dlcore.tensor([1.0, 0.0], requires_grad=True)
     gc.collect()
@@ -986,7 +989,9 @@ def test_training_loop_memory_stays_flat():
     rss_after = _rss_bytes()
     late_held, late_peak = _traced(lambda: _chapter4_epochs(params, t_un, t_c, 1000))
     assert late_peak <= early_peak * 1.5 + 64 * 1024, (early_peak, late_peak)
-    assert early_held < 64 * 1024 and late_held < 64 * 1024, (early_held, late_held)
+    assert late_held < 64 * 1024, (early_held, late_held)
+    if dlcore.get_default_device().type == "cpu":
+        assert early_held < 64 * 1024, (early_held, late_held)
     if rss_before is not None:
         assert rss_after - rss_before < 4 * 2**20, (rss_before, rss_after)
     assert abs(_chapter4_epochs(params, t_un, t_c, 1).item() - 2.927647) < 1e-3

@@ -14,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 import dlcore
 
 torch = pytest.importorskip("torch")
+from .oracle import skip_unless_mirrored  # noqa: E402
 
 SETTINGS = settings(max_examples=40, deadline=None)
 INF = float("inf")
@@ -61,7 +62,11 @@ def check(fn, *arrays, requires_grad=None, seed=0, rtol=None, atol=None):
     rng = np.random.default_rng(seed)
     upstream = [rng.standard_normal(tuple(o.shape)).astype(str(o.dtype).replace("torch.", ""))
                 for o in probe]
-    t_out, t_names, t_grads = _run(torch, fn, arrays, requires_grad, upstream)
+    try:
+        t_out, t_names, t_grads = _run(torch, fn, arrays, requires_grad, upstream)
+    except RuntimeError as error:
+        skip_unless_mirrored(f"fails in its backward here ({error})")
+        raise
     d_out, d_names, d_grads = _run(dlcore, fn, arrays, requires_grad, upstream)
     assert d_names == t_names
     for d, t in zip(d_out, t_out):

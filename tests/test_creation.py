@@ -383,11 +383,15 @@ RANGE_DTYPES = [None, "float32", "float64", "float16", "int64", "int32", "int16"
 @pytest.mark.parametrize("args", ARANGE_CASES, ids=repr)
 def test_arange_matches_torch_exactly(args):
     torch = pytest.importorskip("torch")
+    from .oracle import MIRRORED
     for d in RANGE_DTYPES:
         kwargs = lambda m: {} if d is None else {"dtype": getattr(m, d)}   # noqa: E731
         if d == "uint8" and min(args) < 0 or d in ("int8", "int16", "uint8", "float16") and \
                 max(abs(a) for a in args) > 100:
             continue
+        if not MIRRORED and d and d.startswith(("int", "uint")) and len(args) == 3 and \
+                int(args[2]) == 0:
+            continue    # older PyTorch divides by the step cut to 0, and dies of SIGFPE
         try:
             torch.arange(*args, **kwargs(torch))
         except (RuntimeError, ValueError) as e:
@@ -404,8 +408,9 @@ def test_arange_matches_torch_exactly(args):
        dtype=st.sampled_from(["float32", "float64", "float16", "int64", "int32"]))
 def test_arange_hypothesis_matches_torch(start, step, count, sign, dtype):
     torch = pytest.importorskip("torch")
-    if step == 0:
-        return
+    from .oracle import MIRRORED
+    if step == 0 or not MIRRORED and dtype.startswith("int") and int(step) == 0:
+        return      # (see test_arange_matches_torch_exactly)
     step *= sign
     end = start + step * count + step / 3
     try:
