@@ -15,6 +15,11 @@ from dlcore.utils.data import DataLoader
 from .oracle import assert_same, compare, torch
 
 
+# tests whose datasets make tensors in the workers, on the default device (cuda in a GPU run)
+_FORKED_WORKERS = pytest.mark.cpu_only(reason="workers are forked processes, and CUDA can't be "
+                                              "used in a forked process (nor in PyTorch)")
+
+
 def _toy(m, n=10):
     """The same small TensorDataset in dlcore or torch: rows i have x = [2i, 2i+1], y = i."""
     return m.utils.data.TensorDataset(m.arange(2.0 * n).view(n, 2), m.arange(n))
@@ -431,8 +436,7 @@ class _Failing(data.Dataset):
         return i
 
 
-@pytest.mark.cpu_only(reason="workers are forked processes, and CUDA can't be used in a "
-                             "forked process (nor in PyTorch)")
+@_FORKED_WORKERS
 def test_workers_give_the_same_batches_as_the_main_process():
     dataset = _toy(dlcore, 37)
     for shuffle in (False, True):
@@ -448,8 +452,7 @@ def test_workers_give_the_same_batches_as_the_main_process():
                 assert x.tolist() == ex.tolist() and y.tolist() == ey.tolist()
 
 
-@pytest.mark.cpu_only(reason="workers are forked processes, and CUDA can't be used in a "
-                             "forked process (nor in PyTorch)")
+@_FORKED_WORKERS
 def test_workers_are_seeded_from_the_loader_generator():
     assert data.get_worker_info() is None
     loader = DataLoader(_WorkerSeeds(), batch_size=None, num_workers=2,
@@ -466,8 +469,7 @@ def test_workers_are_seeded_from_the_loader_generator():
     assert samples[0]["np"] != samples[1]["np"]                   # NumPy seeded per worker too
 
 
-@pytest.mark.cpu_only(reason="workers are forked processes, and CUDA can't be used in a "
-                             "forked process (nor in PyTorch)")
+@_FORKED_WORKERS
 def test_worker_error_reaches_the_main_process_and_workers_stop():
     iterator = iter(DataLoader(_Failing(), batch_size=None, num_workers=2))
     workers = iterator._workers
@@ -479,6 +481,7 @@ def test_worker_error_reaches_the_main_process_and_workers_stop():
     assert not any(w.is_alive() for w in workers)    # ...and shuts its workers down
 
 
+@_FORKED_WORKERS
 def test_persistent_workers_and_early_exit():
     loader = DataLoader(_toy(dlcore, 12), batch_size=2, num_workers=2, persistent_workers=True)
     first = iter(loader)
@@ -491,6 +494,7 @@ def test_persistent_workers_and_early_exit():
     assert not any(w.is_alive() for w in workers)
 
 
+@_FORKED_WORKERS
 def test_iterable_dataset_workers_each_iterate_their_copy_like_torch():
     got = [b.tolist() for b in DataLoader(_Count(0, 5), batch_size=2, num_workers=2)]
     assert got == [[0, 1], [0, 1], [2, 3], [2, 3], [4], [4]]     # torch's answer too

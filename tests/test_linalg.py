@@ -13,8 +13,9 @@ SETTINGS = settings(max_examples=80, deadline=None)
 DTYPES = ["float32", "float64", "int64", "int32"]
 
 
-from .oracle import (_builtin_type, assert_same, assert_same_message,  # noqa: E402
-                     compare as _compare, is_plain_array, shares_memory)
+from .oracle import (assert_same, compare as _compare, is_plain_array,  # noqa: E402
+                     mirrored_only, raises_like, raises_type_error_like_torch,
+                     shares_memory, skip_unless_mirrored)
 
 
 def compare(fn, rtol=1e-5, atol=1e-5):
@@ -149,16 +150,22 @@ def test_matmul_of_floats_is_close_to_torch(shapes):
     "m.inverse(m.tensor([[1., 2.], [2., 4.]]))", "m.inverse(m.ones(3, 2, 2))",
     "m.inverse(m.tensor([[[1., 0.], [0., 1.]], [[1., 2.], [2., 4.]]]))",
     "m.inverse(m.tensor([[0., 0.], [0., 0.]]))",
-    "m.inverse(m.tensor([[1., 2., 3.], [2., 4., 6.], [1., 1., 1.]]))",
+    pytest.param("m.inverse(m.tensor([[1., 2., 3.], [2., 4., 6.], [1., 1., 1.]]))",
+                 marks=pytest.mark.cpu_only(reason="CuPy factors the transpose, whose LU ends on "
+                                            "a pivot of 1e-7 (1/3 rounded), not 0: no error, as "
+                                            "PyTorch's CPU inverse of the transpose")),
+    "m.inverse(m.tensor([[1., 2., 4.], [2., 4., 8.], [1., 1., 1.]]))",   # singular either way
     "m.inverse(m.tensor([[1, 2], [3, 4]]))", "m.inverse(m.ones(2, 3))",
     "m.inverse(m.ones(2, 2).half())",
 ])
 def test_errors_match_torch(expr):
-    with pytest.raises(Exception) as t:
+    try:
         eval(expr, {"m": torch})
-    with pytest.raises(_builtin_type(t.type)) as d:
-        eval(expr, {"m": dlcore})
-    assert_same_message(str(d.value), str(t.value))
+    except Exception as theirs:  # noqa: BLE001
+        raises_like(theirs, lambda: eval(expr, {"m": dlcore}))
+        return
+    skip_unless_mirrored("raises no error here")
+    pytest.fail("PyTorch raised no error")
 
 
 @pytest.mark.parametrize("expr", [
@@ -166,10 +173,7 @@ def test_errors_match_torch(expr):
     "m.ones(3) @ 2", "2 @ m.ones(3)", "[1., 2.] @ m.ones(2)", "m.ones(2, 3) @ None",
 ])
 def test_type_errors_like_torch(expr):
-    with pytest.raises(TypeError):
-        eval(expr, {"m": torch})
-    with pytest.raises(TypeError):
-        eval(expr, {"m": dlcore})
+    raises_type_error_like_torch(lambda m: eval(expr, {"m": m}))
 
 
 # -- the other products ----------------------------------------------------------------------------
@@ -204,7 +208,8 @@ def test_type_errors_like_torch(expr):
     "m.tensordot(A(2, 3).int(), A(3, 5).int(), dims=1)",
     "m.tensordot(A(2, 3), A(3, 2), dims=[[1], [0]])",
     "m.kron(A(2, 3), A(2).long())", "m.kron(A(2, 2).int(), A(2).bool())", "m.kron(A(2), A(3))",
-    "m.trace(A(3, 3).int())", "m.trace(A(2, 3))", "m.trace(A(2, 2).half())",
+    "m.trace(A(3, 3).int())", "m.trace(A(2, 3))",
+    pytest.param("m.trace(A(2, 2).half())", marks=mirrored_only("has no float16 CPU trace")),
     "m.trace(A(2, 2).byte())",
     "A(4, 4).trace()", "m.det(m.tensor([[1., 2.], [3., 4.]]))", "m.det(m.ones(4, 2, 2))",
     "m.det(m.ones(0, 0))", "m.det(m.eye(3).double() * 2)",

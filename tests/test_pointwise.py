@@ -64,6 +64,7 @@ def assert_same(got, expected, context=""):
         assert got == expected, context
         return
     assert isinstance(got, dlcore.Tensor), context
+    assert got.device == dlcore.get_default_device(), (context, got.device)   # (no silent move)
     assert _name(got.dtype) == _name(expected.dtype), context
     assert tuple(got.shape) == tuple(expected.shape), context
     a, b = got.cpu().numpy(), expected.cpu().numpy()

@@ -44,6 +44,17 @@ def array_module(array):
     return backend_of_array(array).xp
 
 
+def array_module_of(*operands):
+    """The array library of the first operand that is an array; the others may be Python numbers
+    or NumPy scalars, which belong to no device (numpy if none is an array)."""
+    for x in operands:
+        if type(x) is _ndarray:
+            return _np
+        if hasattr(x, "shape") and not isinstance(x, _np.generic):
+            return backend_of_array(x).xp
+    return _np
+
+
 def ascontiguousarray(array, dtype=None):
     """`array` as a C-contiguous array of its own library (NumPy's function would silently turn
     a GPU array into a host one, or fail)."""

@@ -10,7 +10,8 @@ subclass that behaves like CuPy's where dlcore could go wrong:
   CuPy lacks, or a keyword it doesn't take, raises TypeError;
 - indexing gives 0-d arrays rather than NumPy scalars, and `__array_interface__` is missing;
 - integer index arrays are not bounds-checked but wrap around (modulo the dim's size), as
-  CuPy's do, so a missing bounds check in dlcore shows here too;
+  CuPy's do, so a missing bounds check in dlcore shows here too; a value written where a mask
+  selects nothing is not checked against the selection's shape;
 - ufunc.accumulate exists only for add and multiply, and ufunc.at only where CuPy has it.
 (What it cannot refuse: np.asarray and friends turn it into a host array silently, where CuPy
 raises TypeError, since NumPy never asks an ndarray subclass.)
@@ -57,6 +58,9 @@ class FakeCudaArray(np.ndarray):
         out = kwargs.get("out")
         if out is not None:
             kwargs["out"] = tuple(_unwrap(o) for o in out)
+        if ufunc is np.floor_divide and method == "__call__" and any(
+                getattr(x, "dtype", np.dtype(type(x))).kind == "f" for x in inputs):
+            ufunc = _floor_of_quotient                      # as CuPy computes it for floats
         result = getattr(ufunc, method)(*[_unwrap(x) for x in inputs], **kwargs)
         if method == "at":
             return None
@@ -78,7 +82,15 @@ class FakeCudaArray(np.ndarray):
         if type(value) is _plain:
             raise TypeError("Unsupported type <class 'numpy.ndarray'> (a NumPy array written "
                             "into a CUDA array: move it to the device first)")
-        _plain.__setitem__(self, _wrapped_around(self.shape, _unwrap_all(key)), _unwrap(value))
+        key = _wrapped_around(self.shape, _unwrap_all(key))
+        if _has_mask(key) and _plain.__getitem__(self, key).size == 0:
+            return          # as CuPy: nothing selected, so value's shape goes unchecked
+        _plain.__setitem__(self, key, _unwrap(value))
+
+
+def _has_mask(key):
+    return any(isinstance(k, np.ndarray) and k.dtype.kind == "b"
+               for k in (key if type(key) is tuple else (key,)))
 
 
 def _unwrap(x):
@@ -224,8 +236,37 @@ def _shares_memory(a, b, max_work=None):
     return np.shares_memory(a, b)
 
 
+def _floor_of_quotient(x, y, out=None, **kwargs):
+    """cupy.floor_divide of floats: floor(x / y), which is not NumPy's (nor PyTorch's) formula:
+    -21. // inf is -0. (NumPy: -1.), inf // 2.5 is inf (NumPy: nan), and float16 rounds otherwise."""
+    with np.errstate(all="ignore"):
+        quotient = np.floor(np.true_divide(x, y, **kwargs))
+    if not isinstance(out, tuple):
+        return quotient
+    out[0][...] = quotient
+    return out[0]
+
+
+def _where_of_arrays(condition, *args):
+    """cupy.where: the condition must be an array (a Python bool has no astype there)."""
+    if isinstance(condition, (bool, int, float)):
+        raise AttributeError(f"'{type(condition).__name__}' object has no attribute 'astype'")
+    return np.where(condition, *args)
+
+
+def _unique_of_numbers(ar, *args, **kwargs):
+    """cupy.unique: finds neighbours that differ by subtracting them, which CuPy refuses for
+    bools (NumPy compares them instead)."""
+    if ar.dtype == np.bool_:
+        raise TypeError("cupy boolean subtract, the `-` operator, is deprecated, use the "
+                        "bitwise_xor, the `^` operator, or the logical_xor function instead.")
+    return np.unique(ar, *args, **kwargs)
+
+
 _CUPY_BEHAVIOUR = {("cupy.linalg", "inv"): _inv_past_zero_pivots,
-                   ("cupy", "shares_memory"): _shares_memory}
+                   ("cupy", "shares_memory"): _shares_memory,
+                   ("cupy", "unique"): _unique_of_numbers,
+                   ("cupy", "where"): _where_of_arrays}
 
 
 # -- the namespace ops use as `xp` ----------------------------------------------------------------

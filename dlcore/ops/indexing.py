@@ -476,7 +476,8 @@ def _write_advanced(x, advanced, v, from_tensor):
             _torch_verdict(x, advanced)         # raises PyTorch's mask error
             raise
     v = _strip_leading_ones(v)
-    if _checks_every_index(x, advanced) and (not from_tensor or v.dtype == x.dtype):
+    # (CuPy writes into an empty mask selection without asking whether v fits: NumPy only)
+    if type(x) is np.ndarray and (not from_tensor or v.dtype == x.dtype):
         try:
             x[key] = v
             return
@@ -1185,6 +1186,8 @@ def _(ctx, grad):
     # the selected elements' gradients back in place, in zeros of the broadcast shape
     mask = ctx.args[1]._data
     shape = _broadcast_pairwise(mask.shape, ctx.inputs[0]._data.shape)
+    if not shape:           # 0-d: its one element, as a 1-element tensor (a mask needs a dim)
+        return reshape(_put(_zeros((1,), grad), [(0, mask.reshape(1))], grad), ())
     return _put(_zeros(shape, grad), [(0, np.broadcast_to(mask, shape))], grad)
 
 

@@ -13,7 +13,7 @@ from .._dtype import result_type
 from .._tensor import Tensor, _move_array, _wrap
 from ._common import (_array_result, _check_no_overlap, _checked_scalar, _common_device,
                       _on_host, _operand, _raise_broadcast_error)
-from ..backend import array_module
+from ..backend import array_module, array_module_of
 from ..autograd.graph import _operands_need_grad, differentiable, recorded_as
 from ..autograd.grad_mode import _state as _grad_state
 from ._registry import op
@@ -416,28 +416,36 @@ def _division(ufunc, a, b, kernel):
 
 def floor_divide(input, other, *, out=None):
     """input / other rounded down (toward -inf), in the promoted dtype."""
-    if isinstance(input, Tensor) and input._data.dtype == np.float16 and out is None:
-        quotient = _by_full_scalar(np.floor_divide, input, other)
+    data = input._data if isinstance(input, Tensor) else getattr(other, "_data", None)
+    if isinstance(input, Tensor) and data.dtype == np.float16 and out is None:
+        quotient = _by_full_scalar(_floor_division(np.dtype(np.float32), data), input, other)
         if quotient is not None:
             return quotient
-    ufunc = np.floor_divide
-    if result_type(input, other) is _dtype.float16:
-        ufunc = _floor_divide_in_half
+    ufunc = _floor_division(result_type(input, other).np, data)
     return _finish(_division(ufunc, input, other, "div_floor_cpu"), out)
+
+
+def _floor_division(dtype, array):
+    """The floor_divide that gives PyTorch's quotients in `dtype` on `array`'s device: NumPy's
+    ufunc, but PyTorch's formula step by step for float16 (NumPy works in float32 and rounds
+    once) and for floats on a GPU (CuPy's floor(x / y) is not it: -21 // inf gives -0, not -1)."""
+    if dtype.kind == "f" and (dtype == np.float16 or type(array) is not np.ndarray):
+        return _floored_quotient
+    return np.floor_divide
 
 
 def _fmod_parts(x, y):
     """The start of floored division and remainder (PyTorch's formulas, and NumPy's): the array
-    module (x or y may be a Python number), fmod(x, y), and where that remainder is nonzero with
-    a sign other than the divisor's (there the floored results move by one divisor)."""
-    xp = array_module(x if hasattr(x, "dtype") else y)
+    module (x or y may be a number), fmod(x, y), and where that remainder is nonzero with a sign
+    other than the divisor's (there the floored results move by one divisor)."""
+    xp = array_module_of(x, y)
     mod = xp.fmod(x, y)
-    return xp, mod, (mod != 0) & ((y < 0) != (mod < 0))
+    # (the array first: y < 0 may be a NumPy bool, which would hand CuPy a NumPy array)
+    return xp, mod, (mod != 0) & ((mod < 0) != (y < 0))
 
 
-def _floor_divide_in_half(x, y, out=...):
-    """floor_divide of float16 arrays as PyTorch's CPU kernel does it: its formula (NumPy's) with
-    every step rounded to float16, where NumPy works in float32 and rounds once."""
+def _floored_quotient(x, y, out=...):
+    """floor_divide of floats by PyTorch's formula (NumPy's), each step in the operands' dtype."""
     with np.errstate(all="ignore"):             # (x / 0 gives inf or nan, as in PyTorch)
         xp, mod, moved = _fmod_parts(x, y)
         div = (x - mod) / y
@@ -445,7 +453,10 @@ def _floor_divide_in_half(x, y, out=...):
         floor = xp.floor(div)
         floor = xp.where(div - floor > 0.5, floor + 1, floor)
         floor = xp.where(div == 0, xp.copysign(xp.zeros_like(div), x / y), floor)
-        return xp.where(y == 0, x / y, floor)
+        by_zero = y == 0
+        if isinstance(by_zero, (bool, np.bool_)):       # y a number (CuPy's where wants arrays)
+            return x / y if by_zero else floor
+        return xp.where(by_zero, x / y, floor)
 
 
 floor_divide = op(_not_differentiable(floor_divide, "floor_divide"))
@@ -517,7 +528,7 @@ def _power_by_number(x, exponent):
 
 def _integer_power(x, e, np_dtype):
     """x ** e for integers where e may hold negatives: 1/x**k rounds to 0 unless x is 1 or -1."""
-    xp = array_module(x if hasattr(x, "shape") else e)
+    xp = array_module_of(x, e)
     x, e = xp.asarray(x), xp.asarray(e)
     negative = e < 0
     result = np.power(x, np.where(negative, 0, e))

@@ -1358,14 +1358,16 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     """The distinct elements (sorted), or distinct slices along `dim`; optionally also where each
     element went (`return_inverse`) and how often each occurs (`return_counts`)."""
     x = _input(input, "unique")
+    # CuPy's unique subtracts neighbours, which it refuses for bools: they are found as bytes
+    found = x.view(np.uint8) if x.dtype == np.bool_ else x
     if dim is None:
-        r = np.unique(x.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
+        r = np.unique(found.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
         inverse_shape = x.shape
     else:
         d = _wrap_dim(dim, x.ndim)
-        r = np.unique(x, return_inverse=True, return_counts=True, axis=d, equal_nan=False)
+        r = np.unique(found, return_inverse=True, return_counts=True, axis=d, equal_nan=False)
         inverse_shape = (x.shape[d],)
-    values = _wrap(r[0])
+    values = _wrap(r[0].view(x.dtype))
     if not (return_inverse or return_counts):
         return values
     result = [values]
