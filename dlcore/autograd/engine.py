@@ -4,7 +4,7 @@ backward formula, and add the gradients into the leaves' `.grad` (or hand them b
 import re
 from heapq import heappop, heappush
 
-from ..backend import array_module
+from ..backend import array_module, summed_to
 from .._tensor import Tensor, _wrap
 from .graph import _NUMBERS, AccumulateGrad, _accumulator, _is_stale, _meta, _view_made_anew
 from .grad_mode import _state
@@ -105,8 +105,13 @@ def _apply(node, grads):
 
 
 def _fit(g, x):
-    """A gradient shaped and typed like its input: broadcasting undone by summing, dtype cast."""
+    """A gradient shaped and typed like its input: broadcasting undone by summing, dtype cast
+    (on the arrays, when no graph of the gradients is recorded)."""
     gd, xd = g._data, x._data
+    if not _state.enabled:
+        if gd.shape != xd.shape:
+            gd = summed_to(gd, xd.shape)
+        return _wrap(gd if gd.dtype is xd.dtype else gd.astype(xd.dtype))
     if gd.shape != xd.shape:
         g = g.sum_to_size(xd.shape)
     if gd.dtype is not xd.dtype:

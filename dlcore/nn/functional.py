@@ -9,15 +9,17 @@ gradients of gradients (create_graph) work too.
 import math
 import warnings
 
+import numpy as np
+
 from .. import _dtype
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import no_grad
+from ..autograd.grad_mode import _state as _grad_state, no_grad
 from ..autograd.graph import _needs_grad, differentiable
 from ..autograd.inplace import inplace as _inplace
-from ..backend import array_module
+from ..backend import array_module, leading_dims_summed
 from ..ops.creation import zeros
 from ..ops.indexing import where
-from ..ops.linalg import addmm, matmul
+from ..ops.linalg import _mm, addmm, matmul
 from ..ops.pointwise import _write
 from ..ops.reduction import _divide, _float_sum
 from ..ops.reduction import log_softmax as _log_softmax, softmax as _softmax
@@ -82,6 +84,14 @@ def _addmm_linear(bias, input, weight):
 @_addmm_linear.backward
 def _(ctx, grad):
     bias, input, weight = ctx.inputs
+    edges = ctx.next_functions
+    if not _grad_state.enabled:
+        # no graph of the gradients is wanted (no create_graph): the products on the arrays, as
+        # the forward does them, without an op's checks and dispatch (a third of the time)
+        g = grad._data
+        return (_wrap(leading_dims_summed(g, 1)) if edges[0][0] is not None else None,
+                _wrap(_mm(g, weight._data)) if edges[1][0] is not None else None,
+                _wrap(_mm(g.T, input._data)) if edges[2][0] is not None else None)
     # (the bias was broadcast over the rows: its gradient is summed back here, in its shape,
     # which spares the engine fitting it)
     grad_bias = grad.sum_to_size(bias._data.shape) if _needs_grad(ctx, 0) else None
@@ -595,6 +605,13 @@ def _mse_loss(input, target, reduction):
 def _(ctx, grad):
     input, target = ctx.inputs
     n = input._data.size
+    x, t = input._data, target._data
+    if not _grad_state.enabled and x.dtype is t.dtype:
+        # no graph of the gradients is wanted: the same arithmetic on the arrays, in place
+        scale = grad._data * (2 / n) if ctx.args[2] == "mean" and n else grad._data * 2
+        diff = np.subtract(x, t, out=...)              # (out=...: a 0-d array stays one)
+        np.multiply(diff, scale, out=diff)
+        return _wrap(diff), (_wrap(np.negative(diff, out=...)) if _needs_grad(ctx, 1) else None)
     # d/dx (x - t)^2 = 2 (x - t); the mean divides by n (the scale is one op on a 0-d grad)
     scale = grad * (2 / n) if ctx.args[2] == "mean" and n else grad * 2
     grad_input = (input - target) * scale

@@ -326,7 +326,21 @@ def _by_full_scalar(ufunc, a, b):
 def _(ctx, grad):
     a, b = ctx.inputs
     needs_a, needs_b = _operands_need_grad(ctx)
+    if not _grad_state.enabled and _same_float_arrays(grad, a, b):
+        # no graph of the gradients is wanted: the products on the arrays (the engine sums a
+        # broadcast operand's back), without an op's checks and dispatch
+        g = grad._data
+        return (_wrap(np.multiply(g, b._data, out=...)) if needs_a else None), \
+            (_wrap(np.multiply(g, a._data, out=...)) if needs_b else None)
     return (grad * b if needs_a else None), (grad * a if needs_b else None)
+
+
+def _same_float_arrays(*operands):
+    """Whether all operands are tensors of one float dtype (then NumPy's arithmetic on their
+    arrays promotes as PyTorch's would: not at all)."""
+    dtype = operands[0]._data.dtype
+    return dtype.kind == "f" and all(isinstance(t, Tensor) and t._data.dtype is dtype
+                                     for t in operands[1:])
 
 
 @op
@@ -587,6 +601,9 @@ def _(ctx, grad):
     if exponent == 0:
         return zeros_like(base)                # x ** 0 is constant (even where grad is inf)
     if exponent == 2:
+        if not _grad_state.enabled and _same_float_arrays(grad, base):
+            twice = np.multiply(base._data, 2, out=...)       # (no graph: on the arrays)
+            return _wrap(np.multiply(grad._data, twice, out=twice))
         return grad * (base * 2)               # the square of a loss: skip base ** 1
     return grad * (exponent * base ** (exponent - 1))
 

@@ -19,7 +19,8 @@ import numpy as np
 
 from .. import _dtype
 from ._common import Tensor, _array_result, _check_tensor, _dims, _np_dtype, _wrap, _wrap_dim
-from ..backend import array_module, ascontiguousarray
+from ..backend import array_module, ascontiguousarray, summed_to
+from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.graph import differentiable, recorded_as
 from ._registry import op
 from .pointwise import _finish, maximum, minimum, true_divide
@@ -154,26 +155,8 @@ def sum_to_size(input, *size):
 
 def _sum_to(input, size):
     x = input._data
-    if not size and x.dtype.kind == "f":       # to a scalar (a 0-d weight's gradient): one sum
-        return _wrap(np.add.reduce(x, None, out=...))
-    size = tuple(size)
-    lead = x.ndim - len(size)
-    if lead > 0 and size == x.shape[lead:]:      # only leading dims added (a bias's gradient)
-        if x.size >= 4096 and x.dtype.char in "fd" and x.flags.c_contiguous:
-            # a row of ones times the rows: BLAS sums many short rows ~5x faster than NumPy's
-            # reduce over axis 0 (one inner-loop call per row), and as accurately
-            rows = x.reshape(-1, math.prod(size))
-            return _wrap((array_module(x).ones(rows.shape[0], x.dtype) @ rows).reshape(size))
-        return _wrap(np.add.reduce(x, tuple(builtins.range(lead))))
-    if lead < 0 or builtins.any(n != 1 and n != m for n, m in zip(size, x.shape[lead:])):
-        raise RuntimeError(f"size {{{list(size)}}} is not expandable to size "
-                           f"{{{list(x.shape)}}}.")
-    axes = tuple(builtins.range(lead)) + tuple(lead + d for d, n in enumerate(size)
-                                      if n == 1 and x.shape[lead + d] != 1)
-    if not axes:
-        return input
-    r = np.add.reduce(x, axes, keepdims=True)
-    return _wrap(r.reshape(size) if lead else r)
+    r = summed_to(x, tuple(size))
+    return input if r is x else _wrap(r)
 
 
 def _sum_to_backward(ctx, grad):
@@ -375,7 +358,13 @@ def _mean_backward(grad, x, axes, keepdim):
 
 def _mean_node_backward(ctx, grad):
     x = ctx.inputs[0]
-    return _mean_backward(grad, x, _reduce_axes(x._data, ctx.args[1], "mean"), ctx.args[2])
+    xd = x._data
+    if not _grad_state.enabled and ctx.args[1] is None and xd.size:
+        # the mean of it all (a loss), no graph of the gradients: the same on the arrays
+        spread = array_module(xd).empty(xd.shape, grad._data.dtype)
+        spread[...] = np.true_divide(grad._data, xd.size, out=...)
+        return _wrap(spread)
+    return _mean_backward(grad, x, _reduce_axes(xd, ctx.args[1], "mean"), ctx.args[2])
 
 
 _mean.__name__ = "mean"

@@ -22,6 +22,7 @@ from .._tensor import (Tensor, _as_strided_view, _contiguous_strides, _dense, _m
                        _view_at, _wrap, _wrap_dim)
 from ._common import _check_same_device, _dims
 from ..backend import array_module, ascontiguousarray
+from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.graph import differentiable
 from ._registry import op
 
@@ -715,7 +716,18 @@ def _grad_list(grads):
 
 @unbind.backward
 def _(ctx, grads):
-    return stack(_grad_list(grads), ctx.arg(1, "dim", 0))
+    grads = _grad_list(grads)
+    if not _grad_state.enabled and len({g._data.dtype for g in grads}) == 1:
+        # (no graph of the gradients: stacked on the arrays, as `w, b = params` needs each epoch)
+        first = grads[0]._data
+        dim = ctx.arg(1, "dim", 0)
+        if dim != 0:
+            return _wrap(array_module(first).stack([g._data for g in grads], dim))
+        stacked = array_module(first).empty((len(grads),) + first.shape, first.dtype)
+        for i, g in enumerate(grads):
+            stacked[i] = g._data
+        return _wrap(stacked)
+    return stack(grads, ctx.arg(1, "dim", 0))
 
 
 def _split_lengths(size, split_size):
