@@ -17,9 +17,11 @@ PY="${PYTHON:-$(command -v python || command -v python3)}"
 # -o addopts= drops nbval's options from pyproject (no nbval on the GPU image); -p no:cacheprovider
 # keeps the tree clean. DLCORE_TEST_DEVICE=cuda makes cuda every test's default device, so the
 # whole suite runs its tensors on the GPU (tests marked cpu_only are skipped, saying why); the
-# device tests and the gpu-marked ones run there too.
+# device tests and the gpu-marked ones run there too. --dist load, not loadfile: a worker that
+# dies (a crash inside a library) is then one failed test, where loadfile's replacement worker
+# made pytest-xdist hang or stop with an INTERNALERROR, losing the rest of the run.
 DLCORE_TEST_DEVICE=cuda timeout "${GPU_TEST_TIMEOUT:-420}" "$PY" -m pytest tests/ -q -p no:cacheprovider -p no:nbval \
-  -o addopts="" -n "${GPU_TEST_WORKERS:-8}" --dist loadfile -rfEs --junitxml="$OUT/pytest.xml" 2>&1 \
+  -o addopts="" -n "${GPU_TEST_WORKERS:-8}" --dist load -rfEs --junitxml="$OUT/pytest.xml" 2>&1 \
   | tail -n 400 > "$OUT/pytest.log"
 echo "pytest exit: ${PIPESTATUS[0]}" | tee -a "$OUT/pytest.log"
 tail -n 5 "$OUT/pytest.log"
