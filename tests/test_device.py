@@ -218,6 +218,23 @@ print("ok")
 """
 
 
+def test_dataloader_workers_forked_after_cuda_use_get_torchs_error(cuda):
+    """A worker forked after its parent began using CUDA cannot use it (nor in PyTorch): its
+    attempt reaches the main process as PyTorch's error, not as a worker dying unexplained. A
+    dataset on the CPU, its batches moved to the GPU in the loop, is the pattern that works."""
+    from dlcore.utils.data import DataLoader, TensorDataset
+    on_gpu = TensorDataset(dlcore.arange(8.0, device=cuda).view(4, 2),
+                           dlcore.arange(4, device=cuda))
+    with pytest.raises(RuntimeError, match="Cannot re-initialize CUDA in forked subprocess. To "
+                       "use CUDA with multiprocessing, you must use the 'spawn' start method"):
+        list(DataLoader(on_gpu, batch_size=2, num_workers=2, multiprocessing_context="fork"))
+    on_cpu = TensorDataset(dlcore.arange(8.0).view(4, 2), dlcore.arange(4))
+    batches = [(x.to(cuda), y.to(cuda)) for x, y in
+               DataLoader(on_cpu, batch_size=2, num_workers=2, multiprocessing_context="fork")]
+    assert [y.tolist() for _, y in batches] == [[0, 1], [2, 3]]
+    assert all(x.device == cuda and y.device == cuda for x, y in batches)
+
+
 def test_without_a_gpu_is_available_is_false_and_cuda_says_what_to_do():
     result = _run_without_stand_in(_NO_GPU)
     assert result.returncode == 0, result.stderr

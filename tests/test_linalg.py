@@ -73,6 +73,9 @@ def test_matmul_matches_torch_for_all_shapes(shapes, dtype, seed, transposed):
                                                           min_size=2, max_size=2))
 def test_matmul_dtype_errors_match_torch(shapes, dtypes):
     # (Not with empty operands: there PyTorch's bmm/mm return zeros of some dtype, unchecked.)
+    if "bool" in dtypes and dtypes[0] != dtypes[1] and len(shapes[1]) == 1:
+        skip_unless_mirrored("refuses a bool operand of a matrix-vector product before it "
+                             "compares the dtypes (NotImplementedError)")
     a, b = maker(shapes[0], dtypes[0], 0), maker(shapes[1], dtypes[1], 1)
     compare(lambda m: m.matmul(a(m), b(m)))
 

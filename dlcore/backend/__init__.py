@@ -14,6 +14,11 @@ import numpy as _np
 
 from . import cpu
 
+# PyTorch's words for CUDA work in a process forked after the parent had begun using CUDA (a
+# DataLoader worker, say), which the driver cannot serve: both GPU backends raise them
+FORKED_CUDA = ("Cannot re-initialize CUDA in forked subprocess. To use CUDA with "
+               "multiprocessing, you must use the 'spawn' start method")
+
 _ndarray = _np.ndarray
 _BY_TYPE = {_ndarray: cpu}      # array type -> backend module (filled as types are met)
 

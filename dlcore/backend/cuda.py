@@ -2,20 +2,37 @@
 
 Without CuPy or without a GPU, `is_available()` is False and nothing here raises on import.
 """
+import os
+
 import numpy as np
+
+from . import FORKED_CUDA
 
 name = "cuda"
 _cupy = None            # the cupy module, once imported
 _available = None       # cached answer of is_available()
 _why_unavailable = ""   # what went wrong, for the error message
+_forked_after_use = False   # this process was forked from one that had begun using CUDA
 
 INSTALL_HINT = ('To use an NVIDIA GPU, install CuPy for your CUDA version: '
                 'pip install -e ".[gpu]" (CuPy for CUDA 12; or pip install cupy-cuda12x, or '
                 'cupy-cuda13x for CUDA 13). Otherwise use device="cpu".')
 
 
+def _note_fork():
+    global _forked_after_use
+    _forked_after_use = _cupy is not None
+
+
+os.register_at_fork(after_in_child=_note_fork)
+
+
 def _import_cupy():
+    """The cupy module (imported on first use); in a child forked after CUDA was in use here,
+    PyTorch's error instead, before CuPy reaches a driver that can no longer serve it."""
     global _cupy
+    if _forked_after_use:
+        raise RuntimeError(FORKED_CUDA)
     if _cupy is None:
         import cupy
         _cupy = cupy

@@ -12,22 +12,41 @@ subclass that behaves like CuPy's where dlcore could go wrong:
 - integer index arrays are not bounds-checked but wrap around (modulo the dim's size), as
   CuPy's do, so a missing bounds check in dlcore shows here too; a value written where a mask
   selects nothing is not checked against the selection's shape;
-- ufunc.accumulate exists only for add and multiply, and ufunc.at only where CuPy has it.
+- ufunc.accumulate exists only for add and multiply, and ufunc.at only where CuPy has it;
+- in a process forked from one that used it (a DataLoader worker), computing on it or moving
+  data to it raises, as CUDA can't serve a forked child (basic indexing, a view, still works).
 (What it cannot refuse: np.asarray and friends turn it into a host array silently, where CuPy
 raises TypeError, since NumPy never asks an ndarray subclass.)
 It computes with NumPy, so it says nothing about speed.
 """
 import functools
 import inspect
+import os
 import sys
 
 import numpy as np
 
-from . import cpu
+from . import FORKED_CUDA, cpu
 
 name = "cuda"
 _plain = np.ndarray
 DEVICE_NAME = "dlcore fake CUDA device (NumPy stand-in for tests)"
+
+
+_forked = False             # this process was forked after the stand-in was in use
+
+
+def _note_fork():
+    global _forked
+    _forked = True
+
+
+os.register_at_fork(after_in_child=_note_fork)
+
+
+def _check_not_forked():
+    if _forked:
+        raise RuntimeError(FORKED_CUDA)
 
 
 class FakeCudaArray(np.ndarray):
@@ -54,6 +73,7 @@ class FakeCudaArray(np.ndarray):
         return np.array(self.view(_plain), copy=True)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        _check_not_forked()
         _check_ufunc(ufunc, method, kwargs)
         out = kwargs.get("out")
         if out is not None:
@@ -69,6 +89,7 @@ class FakeCudaArray(np.ndarray):
         return _wrap(result)
 
     def __array_function__(self, func, types, args, kwargs):
+        _check_not_forked()
         _check_function(func, args, kwargs)
         cupy_name = "cupy" + (func.__module__ or "numpy")[len("numpy"):]
         func = _CUPY_BEHAVIOUR.get((cupy_name, func.__name__), func)
@@ -294,6 +315,7 @@ class _Namespace:
 
         @functools.wraps(f)
         def on_device(*args, **kwargs):
+            _check_not_forked()
             if _cupy() is not None:
                 signature = _cupy_signature(module, attr)
                 if signature is False:
@@ -354,6 +376,7 @@ def to_numpy(array):
 
 
 def from_numpy(array, index=0):
+    _check_not_forked()
     return np.array(array, copy=True).view(FakeCudaArray)
 
 
