@@ -606,7 +606,7 @@ def _(ctx, grad):
     input, target = ctx.inputs
     n = input._data.size
     x, t = input._data, target._data
-    if not _grad_state.enabled and x.dtype is t.dtype:
+    if not _grad_state.enabled and x.dtype is t.dtype and x.dtype.char in "fd":
         # no graph of the gradients is wanted: the same arithmetic on the arrays, in place
         scale = grad._data * (2 / n) if ctx.args[2] == "mean" and n else grad._data * 2
         diff = np.subtract(x, t, out=...)              # (out=...: a 0-d array stays one)

@@ -336,11 +336,12 @@ def _(ctx, grad):
 
 
 def _same_float_arrays(*operands):
-    """Whether all operands are tensors of one float dtype (then NumPy's arithmetic on their
-    arrays promotes as PyTorch's would: not at all)."""
+    """Whether all operands are tensors of one dtype, float32 or float64: then NumPy's
+    arithmetic on their arrays is PyTorch's (no promotion; float16 has rounding rules of its
+    own, see `_by_full_scalar`)."""
     dtype = operands[0]._data.dtype
-    return dtype.kind == "f" and all(isinstance(t, Tensor) and t._data.dtype is dtype
-                                     for t in operands[1:])
+    return dtype.char in "fd" and all(isinstance(t, Tensor) and t._data.dtype is dtype
+                                      for t in operands[1:])
 
 
 @op

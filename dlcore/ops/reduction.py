@@ -359,8 +359,10 @@ def _mean_backward(grad, x, axes, keepdim):
 def _mean_node_backward(ctx, grad):
     x = ctx.inputs[0]
     xd = x._data
-    if not _grad_state.enabled and ctx.args[1] is None and xd.size:
-        # the mean of it all (a loss), no graph of the gradients: the same on the arrays
+    if not _grad_state.enabled and ctx.args[1] is None and 0 < xd.size <= 4096 and \
+            grad._data.dtype.char in "fd":          # (float16 divides by the count otherwise)
+        # the mean of a small tensor (a loss), no graph of the gradients: the same on the arrays,
+        # filled (for so few elements cheaper than making a stride-0 view)
         spread = array_module(xd).empty(xd.shape, grad._data.dtype)
         spread[...] = np.true_divide(grad._data, xd.size, out=...)
         return _wrap(spread)
