@@ -20,7 +20,7 @@ from ..backend import array_module, leading_dims_summed
 from ..ops.creation import zeros
 from ..ops.indexing import where
 from ..ops.linalg import _mm, addmm, matmul
-from ..ops.pointwise import _write
+from ..ops.pointwise import _same_float_arrays, _write
 from ..ops.reduction import _divide, _float_sum
 from ..ops.reduction import log_softmax as _log_softmax, softmax as _softmax
 from ..ops.shape import broadcast_tensors
@@ -605,11 +605,10 @@ def _mse_loss(input, target, reduction):
 def _(ctx, grad):
     input, target = ctx.inputs
     n = input._data.size
-    x, t = input._data, target._data
-    if not _grad_state.enabled and x.dtype is t.dtype and x.dtype.char in "fd":
+    if not _grad_state.enabled and _same_float_arrays(input, target):
         # no graph of the gradients is wanted: the same arithmetic on the arrays, in place
         scale = grad._data * (2 / n) if ctx.args[2] == "mean" and n else grad._data * 2
-        diff = np.subtract(x, t, out=...)              # (out=...: a 0-d array stays one)
+        diff = np.subtract(input._data, target._data, out=...)   # (out=...: 0-d stays an array)
         np.multiply(diff, scale, out=diff)
         return _wrap(diff), (_wrap(np.negative(diff, out=...)) if _needs_grad(ctx, 1) else None)
     # d/dx (x - t)^2 = 2 (x - t); the mean divides by n (the scale is one op on a 0-d grad)
