@@ -13,6 +13,9 @@ subclass that behaves like CuPy's where dlcore could go wrong:
   CuPy's do, so a missing bounds check in dlcore shows here too; a value written where a mask
   selects nothing is not checked against the selection's shape;
 - ufunc.accumulate exists only for add and multiply, and ufunc.at only where CuPy has it;
+- some kernels compute as CuPy's do, not as NumPy's: floor_divide and remainder of floats go
+  through floor(x / y), the sign of NaN is 0, integer power takes negative exponents, floats
+  cast to small integers saturate;
 - in a process forked from one that used it (a DataLoader worker), computing on it or moving
   data to it raises, as CUDA can't serve a forked child (basic indexing, a view, still works).
 (What it cannot refuse: np.asarray and friends turn it into a host array silently, where CuPy
@@ -78,9 +81,8 @@ class FakeCudaArray(np.ndarray):
         out = kwargs.get("out")
         if out is not None:
             kwargs["out"] = tuple(_unwrap(o) for o in out)
-        if ufunc is np.floor_divide and method == "__call__" and any(
-                getattr(x, "dtype", np.dtype(type(x))).kind == "f" for x in inputs):
-            ufunc = _floor_of_quotient                      # as CuPy computes it for floats
+        if method == "__call__":
+            ufunc = _CUPY_UFUNC_BEHAVIOUR.get(ufunc, lambda inputs: ufunc)(inputs)
         result = getattr(ufunc, method)(*[_unwrap(x) for x in inputs], **kwargs)
         if method == "at":
             return None
@@ -257,15 +259,61 @@ def _shares_memory(a, b, max_work=None):
     return np.shares_memory(a, b)
 
 
+def _kinds(inputs):
+    return {getattr(x, "dtype", np.dtype(type(x))).kind for x in inputs}
+
+
+def _into(out, result):
+    """`result` written into the ufunc's `out` (a 1-tuple), or returned where there is none."""
+    if not isinstance(out, tuple):
+        return result
+    out[0][...] = result
+    return out[0]
+
+
 def _floor_of_quotient(x, y, out=None, **kwargs):
     """cupy.floor_divide of floats: floor(x / y), which is not NumPy's (nor PyTorch's) formula:
     -21. // inf is -0. (NumPy: -1.), inf // 2.5 is inf (NumPy: nan), and float16 rounds otherwise."""
     with np.errstate(all="ignore"):
+        return _into(out, np.floor(np.true_divide(x, y, **kwargs)))
+
+
+def _remainder_by_floor(x, y, out=None, **kwargs):
+    """cupy.remainder of floats: x - floor(x / y) * y, not NumPy's fmod-based one: 5. % inf is
+    nan (NumPy: 5.), and a large quotient loses the remainder's digits."""
+    with np.errstate(all="ignore"):
         quotient = np.floor(np.true_divide(x, y, **kwargs))
-    if not isinstance(out, tuple):
-        return quotient
-    out[0][...] = quotient
-    return out[0]
+        return _into(out, np.subtract(x, np.multiply(quotient, y, **kwargs), **kwargs))
+
+
+def _sign_by_comparison(x, out=None, **kwargs):
+    """cupy.sign of floats: (x > 0) - (x < 0), so the sign of NaN is 0 (NumPy: NaN)."""
+    sign = np.subtract(np.greater(x, 0), np.less(x, 0), dtype=x.dtype, **kwargs)
+    return _into(out, sign)
+
+
+def _integral_power(x, e, out=None, **kwargs):
+    """cupy.power of integers: a negative exponent raises nothing (NumPy: ValueError); x ** -k is
+    1 for x = 1, +-1 for x = -1 and 0 otherwise."""
+    negative = np.less(e, 0)
+    power = np.power(x, np.where(negative, 0, e), **kwargs)
+    odd = np.remainder(e, 2) != 0
+    inverse = np.where(np.equal(x, 1), 1, np.where(np.equal(x, -1), np.where(odd, -1, 1), 0))
+    return _into(out, np.where(negative, inverse, power).astype(power.dtype, copy=False))
+
+
+def _for_kinds(emulation, numpy_ufunc, kinds):
+    """Pick CuPy's `emulation` where the operands' dtype kinds call for it, else NumPy's ufunc."""
+    return lambda inputs: emulation if kinds(_kinds(inputs)) else numpy_ufunc
+
+
+# ufuncs whose CuPy kernels compute otherwise than NumPy's for some dtype kinds
+_CUPY_UFUNC_BEHAVIOUR = {
+    np.floor_divide: _for_kinds(_floor_of_quotient, np.floor_divide, lambda k: "f" in k),
+    np.remainder: _for_kinds(_remainder_by_floor, np.remainder, lambda k: "f" in k),
+    np.sign: _for_kinds(_sign_by_comparison, np.sign, lambda k: "f" in k),
+    np.power: _for_kinds(_integral_power, np.power, lambda k: k <= set("iub")),
+}
 
 
 def _where_of_arrays(condition, *args):
