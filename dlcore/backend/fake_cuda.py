@@ -271,19 +271,28 @@ def _into(out, result):
     return out[0]
 
 
-def _floor_of_quotient(x, y, out=None, **kwargs):
+def _quotient_floor(x, y, dtype):
+    """floor(x / y) as CuPy's kernels compute it: float16 in float32, rounded once at the end."""
+    wide = np.float32 if dtype == np.float16 else dtype
+    return np.floor(np.true_divide(x, y, dtype=wide))
+
+
+def _floor_of_quotient(x, y, out=None, dtype=None, **kwargs):
     """cupy.floor_divide of floats: floor(x / y), which is not NumPy's (nor PyTorch's) formula:
     -21. // inf is -0. (NumPy: -1.), inf // 2.5 is inf (NumPy: nan), and float16 rounds otherwise."""
+    dtype = np.dtype(dtype or np.result_type(x, y))
     with np.errstate(all="ignore"):
-        return _into(out, np.floor(np.true_divide(x, y, **kwargs)))
+        return _into(out, _quotient_floor(x, y, dtype).astype(dtype, copy=False))
 
 
-def _remainder_by_floor(x, y, out=None, **kwargs):
+def _remainder_by_floor(x, y, out=None, dtype=None, **kwargs):
     """cupy.remainder of floats: x - floor(x / y) * y, not NumPy's fmod-based one: 5. % inf is
     nan (NumPy: 5.), and a large quotient loses the remainder's digits."""
+    dtype = np.dtype(dtype or np.result_type(x, y))
+    wide = np.float32 if dtype == np.float16 else dtype
     with np.errstate(all="ignore"):
-        quotient = np.floor(np.true_divide(x, y, **kwargs))
-        return _into(out, np.subtract(x, np.multiply(quotient, y, **kwargs), **kwargs))
+        product = np.multiply(_quotient_floor(x, y, dtype), y, dtype=wide)
+        return _into(out, np.subtract(x, product, dtype=wide).astype(dtype, copy=False))
 
 
 def _sign_by_comparison(x, out=None, **kwargs):
