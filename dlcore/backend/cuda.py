@@ -157,8 +157,12 @@ def overlaps(a, b):
 
 
 def scatter_add(target, index, values):
-    import cupyx
-    cupyx.scatter_add(target, index, values)
+    add = _import_cupy().add
+    if hasattr(add, "at"):
+        add.at(target, index, values)
+    else:       # a CuPy older than ufunc.at (CuPy 14 warns that this spelling is deprecated)
+        import cupyx
+        cupyx.scatter_add(target, index, values)
 
 
 class RandomSource:
