@@ -54,6 +54,7 @@ _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"dlcore(\.|$
 
 # save/load (safe by default) and zero-copy exchange; torch and h5py load only when used
 from . import serialization, utils, cuda  # noqa: E402  (dlcore.cuda never imports CuPy itself)
+from . import accelerator, backends  # noqa: E402  (device choice as PyTorch's tutorials write it)
 from .serialization import save, load  # noqa: E402, F401
 from .utils.dlpack import from_dlpack  # noqa: E402, F401
 from . import nn  # noqa: E402  (`torch.nn.Linear` after `import dlcore as torch`, as in PyTorch)
