@@ -81,6 +81,14 @@ def test_environment_yml_mirrors_pyproject(project, environment):
     assert "-e ." in pip
 
 
+def test_the_gpu_extras_install_cupy_for_cuda_12_and_13_as_the_docs_say(project):
+    extras = project["optional-dependencies"]
+    assert extras["gpu"] == ["cupy-cuda12x"] and extras["gpu-cuda13"] == ["cupy-cuda13x"]
+    for doc in ("README.md", "environment.yml"):       # (the conda file names them in comments)
+        text = (ROOT / doc).read_text()
+        assert 'pip install -e ".[gpu]"' in text and 'pip install -e ".[gpu-cuda13]"' in text, doc
+
+
 def test_torch_is_pinned_wherever_it_is_installed(environment):
     pip = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
     assert [p for p in pip if p.startswith("torch")] == [TORCH_PIN]

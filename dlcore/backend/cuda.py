@@ -14,9 +14,10 @@ _available = None       # cached answer of is_available()
 _why_unavailable = ""   # what went wrong, for the error message
 _forked_after_use = False   # this process was forked from one that had begun using CUDA
 
-INSTALL_HINT = ('To use an NVIDIA GPU, install CuPy for your CUDA version: '
-                'pip install -e ".[gpu]" (CuPy for CUDA 12; or pip install cupy-cuda12x, or '
-                'cupy-cuda13x for CUDA 13). Otherwise use device="cpu".')
+INSTALL_HINT = ('To use an NVIDIA GPU, install CuPy for your CUDA version (nvidia-smi shows '
+                'it): pip install -e ".[gpu]" for CUDA 12, pip install -e ".[gpu-cuda13]" for '
+                'CUDA 13 (or pip install cupy-cuda12x / cupy-cuda13x). Otherwise use '
+                'device="cpu".')
 
 
 def _note_fork():
