@@ -337,6 +337,40 @@ def test_like_and_new():
     assert y.tolist() == x.tolist() and y.storage() is not x.storage()
 
 
+EMPTY_STRIDED = [((2, 3), (1, 2)), ([2, 3], [3, 1]), ((2, 2), (0, 1)), ((0, 3), (1, 2)), ((), ()),
+                 ((3,), (2,)), ((2, 3, 4), (1, 2, 6))]
+
+
+@pytest.mark.parametrize("size, stride", EMPTY_STRIDED)
+def test_empty_strided_lays_out_a_new_storage_as_torch_does(size, stride):
+    """The size and strides asked for, over a storage just large enough: a leaf, no view."""
+    torch = pytest.importorskip("torch")
+    for dtype in ("float32", "int64", "float16"):
+        ours = dlcore.empty_strided(size, stride, dtype=getattr(dlcore, dtype))
+        theirs = torch.empty_strided(size, stride, dtype=getattr(torch, dtype))
+        assert (tuple(ours.shape), ours.stride(), ours.storage_offset()) == \
+            (tuple(theirs.shape), theirs.stride(), theirs.storage_offset())
+        assert ours.untyped_storage().nbytes() == theirs.untyped_storage().nbytes()
+        assert ours.is_contiguous() == theirs.is_contiguous() and ours._base is None
+        assert ours.device == dlcore.get_default_device()
+    grad = dlcore.empty_strided(size, stride, dtype=dlcore.float64, requires_grad=True)
+    assert grad.requires_grad and grad.is_leaf and grad.dtype is dlcore.float64
+
+
+@pytest.mark.parametrize("size, stride", [((2, 3), (1,)), ((2, -3), (1, 2)), ((2, 3), (1, -2)),
+                                          (3, (1,)), ((2,), 2), ((2.0,), (1,)), ((2,), (1.5,))])
+def test_empty_strided_refuses_as_torch_does(size, stride):
+    torch = pytest.importorskip("torch")
+    from .oracle import assert_same_message, raises_like
+    with pytest.raises(Exception) as theirs:
+        torch.empty_strided(size, stride)
+    raises_like(theirs.value, lambda: dlcore.empty_strided(size, stride))
+    if isinstance(theirs.value, TypeError):     # (raises_like leaves TypeErrors' words out)
+        with pytest.raises(TypeError) as ours:
+            dlcore.empty_strided(size, stride)
+        assert_same_message(str(ours.value), str(theirs.value))
+
+
 # -- ranges ----------------------------------------------------------------------------------------
 def test_arange_basics():
     assert dlcore.arange(5).tolist() == [0, 1, 2, 3, 4] and dlcore.arange(5).dtype is dlcore.int64

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _device as _devices, _dtype
 from .._device import CPU, _as_device, backend_of
-from .._tensor import Tensor, _move_array, _wrap
+from .._tensor import Tensor, _as_strided_view, _move_array, _wrap
 from ..backend import array_module, ascontiguousarray
 from ._common import _checked_scalar, _host_scalar, _is_int, _np_dtype, _parse_size
 from ..autograd.graph import differentiable
@@ -277,6 +277,39 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
           pin_memory=False, memory_format=None):
     """An 'uninitialised' tensor: dlcore fills it with zeros, so notebooks are reproducible."""
     return _filled(0, size, dtype, device, requires_grad, "empty")
+
+
+def _int_list(value, fname, name, position):
+    """A tuple-of-ints argument as a list, refused with PyTorch's messages otherwise."""
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{fname}(): argument '{name}' (position {position}) must be tuple of "
+                        f"ints, not {type(value).__name__}")
+    for i, v in enumerate(value):
+        if not _is_int(v):
+            raise TypeError(f"{fname}(): argument '{name}' (position {position}) must be tuple "
+                            f"of ints, but found element of type {type(v).__name__} at pos {i}")
+    return [v.__index__() for v in value]
+
+
+@op(method=False)
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False):
+    """A tensor with the given size and strides over a new storage just large enough for them
+    (filled with zeros, as dlcore's `empty`): the layout of another tensor, copied exactly."""
+    size = _int_list(size, "empty_strided", "size", 1)
+    stride = _int_list(stride, "empty_strided", "stride", 2)
+    if len(size) != len(stride):
+        raise RuntimeError(f"dimensionality of sizes ({len(size)}) must match dimensionality of "
+                           f"strides ({len(stride)})")
+    _parse_size((size,), "empty_strided")                  # (refuses a negative size)
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={size} and "
+                           f"strides={stride}")
+    needed = 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
+    flat = empty(needed, dtype=dtype, device=device)
+    t = _as_strided_view(flat, size, stride, 0)
+    t._base = None                  # (a tensor of its own, not a view of the helper above)
+    return _finish_new(t, requires_grad)
 
 
 def _fill_dtype(fill_value):
