@@ -1,19 +1,15 @@
 """dlcore.accelerator and dlcore.backends: how PyTorch's tutorials choose a device, and the cuDNN
 and MPS switches that PyTorch code sets or asks, answered as PyTorch answers them on this machine."""
-import os
-
 import pytest
 
 import dlcore
 import dlcore.backends.cudnn as cudnn
 
+from .conftest import _stand_in_on
+
 
 def _torch():
     return pytest.importorskip("torch")
-
-
-def _stand_in_on():
-    return os.environ.get("DLCORE_FAKE_CUDA", "0") not in ("", "0")
 
 
 def _tutorial_device(torch):

@@ -3,7 +3,7 @@ could go wrong, or CI would pass code that fails on a GPU. Each case below is so
 computes otherwise than NumPy, or refuses: checked on the stand-in everywhere, and on a machine
 with a GPU also against CuPy itself, result for result, so the stand-in cannot drift from what it
 stands in for."""
-import functools
+import importlib
 import math
 
 import numpy as np
@@ -11,17 +11,14 @@ import pytest
 
 from dlcore.backend import fake_cuda
 
+from .conftest import _cuda_works
+
 INF, NAN = math.inf, math.nan
 FLOATS = (np.float16, np.float32, np.float64)
 
 
-@functools.lru_cache(maxsize=None)
 def _cupy_on_a_gpu():
-    try:
-        import cupy
-        return cupy if cupy.is_available() and int(cupy.arange(3).sum().item()) == 3 else None
-    except Exception:  # ImportError, or CUDARuntimeError (a RuntimeError) without a device
-        return None
+    return importlib.import_module("cupy") if _cuda_works() else None
 
 
 def _array_modules():
