@@ -160,6 +160,20 @@ def _parse_size(args, fname, negative_message=None):
     return shape
 
 
+def _int_elements(values, fname, argname, position=1):
+    """A sequence's ints as a list, or PyTorch's TypeError naming the first element that is not
+    one (a tuple-of-ints argument: a shape, strides)."""
+    if all(type(v) is int for v in values):     # the common case, checked fast
+        return list(values)
+    out = []
+    for i, v in enumerate(values):
+        if isinstance(v, bool) or not hasattr(v, "__index__"):
+            raise TypeError(f"{fname}(): argument '{argname}' (position {position}) must be tuple "
+                            f"of ints, but found element of type {type(v).__name__} at pos {i}")
+        out.append(v.__index__())
+    return out
+
+
 def _is_int(x):
     """An int, a NumPy integer or a 0-d integer tensor (but not a bool), as sizes allow."""
     if isinstance(x, bool) or not hasattr(x, "__index__"):

@@ -13,7 +13,8 @@ from .. import _device as _devices, _dtype
 from .._device import CPU, _as_device, backend_of
 from .._tensor import Tensor, _as_strided_view, _move_array, _wrap
 from ..backend import array_module, ascontiguousarray
-from ._common import _checked_scalar, _host_scalar, _is_int, _np_dtype, _parse_size
+from ._common import (_checked_scalar, _host_scalar, _int_elements, _is_int, _np_dtype,
+                      _parse_size)
 from ..autograd.graph import differentiable
 from ._registry import op
 
@@ -284,11 +285,7 @@ def _int_list(value, fname, name, position):
     if not isinstance(value, (tuple, list)):
         raise TypeError(f"{fname}(): argument '{name}' (position {position}) must be tuple of "
                         f"ints, not {type(value).__name__}")
-    for i, v in enumerate(value):
-        if not _is_int(v):
-            raise TypeError(f"{fname}(): argument '{name}' (position {position}) must be tuple "
-                            f"of ints, but found element of type {type(v).__name__} at pos {i}")
-    return [v.__index__() for v in value]
+    return _int_elements(value, fname, name, position)
 
 
 @op(method=False)

@@ -20,7 +20,7 @@ from .._dtype import result_type
 from .._size import Size
 from .._tensor import (Tensor, _as_strided_view, _contiguous_strides, _dense, _move_array,
                        _view_at, _wrap, _wrap_dim)
-from ._common import _check_same_device, _dims
+from ._common import _check_same_device, _dims, _int_elements
 from ..backend import array_module, ascontiguousarray
 from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.graph import differentiable
@@ -141,15 +141,7 @@ def _shape_args(shape, fname, argname):
         raise TypeError(f'{fname}() missing 1 required positional arguments: "{argname}"')
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
-    if all(type(s) is int for s in shape):      # the common case, checked fast
-        return list(shape)
-    out = []
-    for i, s in enumerate(shape):
-        if isinstance(s, bool) or not hasattr(s, "__index__"):
-            raise TypeError(f"{fname}(): argument '{argname}' (position 1) must be tuple of ints, "
-                            f"but found element of type {type(s).__name__} at pos {i}")
-        out.append(s.__index__())
-    return out
+    return _int_elements(shape, fname, argname)
 
 
 def _reshaped_view(input, new_shape):
