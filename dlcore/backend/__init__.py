@@ -71,8 +71,8 @@ def ascontiguousarray(array, dtype=None):
 
 
 def scatter_add(target, index, values):
-    """target[index] += values in place, each repeated index adding once more (NumPy's add.at,
-    CuPy's scatter_add): how gradients of indexing and scatter ops accumulate."""
+    """target[index] += values in place, each repeated index adding once more (NumPy's and
+    CuPy's add.at): how gradients of indexing and scatter ops accumulate."""
     backend_of_array(target).scatter_add(target, index, values)
 
 

@@ -81,8 +81,9 @@ class FakeCudaArray(np.ndarray):
         out = kwargs.get("out")
         if out is not None:
             kwargs["out"] = tuple(_unwrap(o) for o in out)
-        if method == "__call__":
-            ufunc = _CUPY_UFUNC_BEHAVIOUR.get(ufunc, lambda inputs: ufunc)(inputs)
+        as_cupy = _CUPY_UFUNC_BEHAVIOUR.get(ufunc) if method == "__call__" else None
+        if as_cupy is not None:
+            ufunc = as_cupy(inputs)
         result = getattr(ufunc, method)(*[_unwrap(x) for x in inputs], **kwargs)
         if method == "at":
             return None
